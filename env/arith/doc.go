@@ -1,0 +1,72 @@
+// Package arith defines the task the mathzero policy learns: arithmetic problems grouped into
+// skills, the 20-symbol vocabulary, how a problem is written as a prompt, how the policy writes its
+// answer, a fixed held-out evaluation split, and a reader for the GPT-3 arithmetic files.
+//
+// It is the whole "environment" of the reinforcement learner: a problem comes from [Generate] (or
+// [ParseQuestion], or [ReadJSONL]), is shown to the policy as [Encode](p), and what the policy writes
+// after it is read back by [DecodeAnswer]. The package knows the true answer (Problem.Answer) so
+// that rewards can check the policy; nothing here is meant to be a training target.
+//
+// # Vocabulary
+//
+// The vocabulary is the 20 characters of [Vocab]; Token(i) is Vocab[i], so digit d is Token(d):
+//
+//	0123456789  digits (Token 0..9)
+//	+ - * ( ) = operators, parentheses, and the '=' that ends every prompt
+//	#           DigitSumOp: "the sum of the digits of"
+//	$           End: ends every answer
+//	^           BOS: begins every prompt
+//	.           Pad: fills unused positions of a batch
+//
+// # Prompt
+//
+// A prompt is BOS, the expression with every operand zero-padded to the skill's width
+// (Skill.Digits), most significant digit first, then '=':
+//
+//	skill  problem   prompt
+//	add2   7+45      ^07+45=
+//	sub3   40-912    ^040-912=
+//	mul2   95*4      ^95*04=
+//	comp1  (9+8)*2   ^(9+8)*2=
+//	dsum4  #86       ^#0086=
+//
+// Zero padding puts digit i of each operand at the same position in every prompt of a skill, so all
+// prompts of a skill have one length ([Skill.PromptLen]) and "the units digit of the second operand"
+// is always at the same offset, which a small transformer with learned positions needs. Operands
+// stay most significant first, as people write them.
+//
+// # Answer
+//
+// The policy writes an optional '-' for a negative answer, then the digits of |answer| LEAST
+// significant first with no redundant zeros, then End ([EncodeAnswer]):
+//
+//	answer  written
+//	143     341$
+//	-38097  -79083$
+//	0       0$
+//	40      04$
+//
+// As in minGPT's adder, which also writes the sum reversed, least-significant-first order makes
+// every answer digit a local function of the prompt and of what is already written: digit i of a
+// sum is (a_i + b_i + carry) mod 10, and the carry comes from the digit position just written. Written the usual
+// way round, the first digit depends on every carry, which a small model cannot work out in one
+// token. The sign comes first because it is decided once, before any digit (for a subtraction it is
+// the comparison of the operands); End lets the policy say how many digits it means.
+//
+// [DecodeAnswer] reads a completion back: optional '-', one to [MaxAnswerDigits] digits, End, and
+// nothing after End. Zeros beyond the most significant digit ("040$" for 40) are read for their
+// value; [Canonical] tells whether a completion is exactly [EncodeAnswer] of its value.
+//
+// # Skills
+//
+// A [Skill] is an operation at an operand width: add1..add6 and sub1..sub6 (a±b with a, b < 10^n),
+// mul1 and mul2, comp1 (the single-digit three-operation composite (a op b) op c of GPT-3's
+// "single_digit_three_ops") and dsum4 (the sum of the digits of n < 10^4). [AllSkills] lists them
+// easiest first.
+//
+// # Held-out split
+//
+// A fixed [HeldOutPercent] percent of every skill's problems, chosen by an FNV-1a hash of the skill
+// name and the problem, is kept for evaluation ([HeldOut], [HeldOutSet]); [GenerateTrain] never
+// returns one of them, so evaluation never sees a problem the policy trained on.
+package arith

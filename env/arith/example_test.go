@@ -1,0 +1,144 @@
+package arith_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+
+	"mathzero/env/arith"
+)
+
+func Example() {
+	p, _ := arith.ParseQuestion("What is 7 plus 45?")
+	fmt.Println(p.Skill, p, "=", p.Answer)
+	fmt.Println(arith.Render(arith.Encode(p)), arith.Render(arith.EncodeAnswer(p.Answer)))
+
+	// A policy's completion is read back with DecodeAnswer.
+	completion, _ := arith.Tokenize("25$")
+	v, err := arith.DecodeAnswer(completion)
+	fmt.Println(v, err, v == p.Answer)
+	// Output:
+	// add2 7+45 = 52
+	// ^07+45= 25$
+	// 52 <nil> true
+}
+
+func ExampleEncode() {
+	for _, q := range []string{"7+45", "40-912", "95*4", "(9+8)*2", "#86"} {
+		p, _ := arith.ParseQuestion(q)
+		switch p.Skill.Kind {
+		case arith.Sub:
+			p, _ = p.WithDigits(3)
+		case arith.Mul:
+			p, _ = p.WithDigits(2)
+		}
+		fmt.Printf("%-6s %-8s %s\n", p.Skill, p, arith.Render(arith.Encode(p)))
+	}
+	// Output:
+	// add2   7+45     ^07+45=
+	// sub3   40-912   ^040-912=
+	// mul2   95*4     ^95*04=
+	// comp1  (9+8)*2  ^(9+8)*2=
+	// dsum4  #86      ^#0086=
+}
+
+func ExampleEncodeAnswer() {
+	for _, x := range []int{143, -38097, 0, 40} {
+		fmt.Printf("%d -> %s\n", x, arith.Render(arith.EncodeAnswer(x)))
+	}
+	// Output:
+	// 143 -> 341$
+	// -38097 -> -79083$
+	// 0 -> 0$
+	// 40 -> 04$
+}
+
+func ExampleDecodeAnswer() {
+	for _, s := range []string{"341$", "-79083$", "040$", "-0$", "341", "341$1", "$"} {
+		ts, _ := arith.Tokenize(s)
+		v, err := arith.DecodeAnswer(ts)
+		fmt.Printf("%-8s %d canonical=%v err=%v\n", s, v, arith.Canonical(ts), err)
+	}
+	// Output:
+	// 341$     143 canonical=true err=<nil>
+	// -79083$  -38097 canonical=true err=<nil>
+	// 040$     40 canonical=false err=<nil>
+	// -0$      0 canonical=false err=<nil>
+	// 341      0 canonical=false err=arith: decode answer "341": missing End "$"
+	// 341$1    0 canonical=false err=arith: decode answer "341$1": 1 tokens after End
+	// $        0 canonical=false err=arith: decode answer "$": no digits at offset 0
+}
+
+func ExampleParseQuestion() {
+	for _, q := range []string{
+		"What is 5 plus 25?",
+		"What is 40649 minus 78746?",
+		"What is (9 + 8) * 2?",
+		"What is the sum of the digits of the number 8606?",
+		"-5+3",
+		"12abc",
+	} {
+		p, err := arith.ParseQuestion(q)
+		if err != nil {
+			fmt.Println(err)
+			continue
+		}
+		fmt.Println(p.Skill, p, p.Answer)
+	}
+	// Output:
+	// add2 5+25 30
+	// sub5 40649-78746 -38097
+	// comp1 (9+8)*2 34
+	// dsum4 #8606 20
+	// arith: parse question "-5+3": negative operand -5 is not supported
+	// arith: parse question "12abc": unknown word "abc"
+}
+
+func ExampleParseSkills() {
+	skills, err := arith.ParseSkills("add1, add2,mul2")
+	fmt.Println(skills, err)
+	for _, s := range skills {
+		fmt.Println(s, s.PromptLen(), s.MaxAnswerLen())
+	}
+	_, err = arith.ParseSkills("add1,add9")
+	fmt.Println(err != nil)
+	// Output:
+	// [add1 add2 mul2] <nil>
+	// add1 5 3
+	// add2 7 4
+	// mul2 7 5
+	// true
+}
+
+func ExampleGenerateTrain() {
+	rng := rand.New(rand.NewPCG(1, 2))
+	s, _ := arith.ParseSkill("sub2")
+	for range 3 {
+		p := arith.GenerateTrain(s, rng)
+		fmt.Println(p, arith.Render(arith.Encode(p)), arith.Render(arith.EncodeAnswer(p.Answer)), arith.HeldOut(p))
+	}
+	// Output:
+	// 76-61 ^76-61= 51$ false
+	// 78-79 ^78-79= -1$ false
+	// 23-4 ^23-04= 91$ false
+}
+
+func ExampleReadJSONL() {
+	const data = `{"context": "\n\nQ: What is 98 plus 45?\n\nA:", "completion": " 143"}
+{"context": "\n\nQ: What is 0 plus 25?\n\nA:", "completion": " 25"}
+`
+	exs, err := arith.ReadJSONL(strings.NewReader(data), "two_digit_addition.jsonl")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, ex := range exs {
+		fmt.Println(ex.Line, ex.Problem.Skill, arith.Render(arith.Encode(ex.Problem)), ex.Problem.Answer)
+	}
+	_, err = arith.ReadJSONL(strings.NewReader(`{"context": "Q: What is 1 plus 1?\nA:", "completion": " 3"}`), "bad.jsonl")
+	fmt.Println(err)
+	// Output:
+	// 1 add2 ^98+45= 143
+	// 2 add2 ^00+25= 25
+	// arith: bad.jsonl:1: completion " 3" disagrees with 1+1 = 2
+}

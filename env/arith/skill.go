@@ -1,0 +1,225 @@
+package arith
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Kind is an arithmetic operation.
+type Kind uint8
+
+// The operations. The zero Kind is invalid, so a zero Skill or Problem is caught by Validate.
+const (
+	Add       Kind = iota + 1 // a+b
+	Sub                       // a-b (the answer may be negative)
+	Mul                       // a*b
+	Composite                 // (a op1 b) op2 c with single-digit operands, op1, op2 in + - *
+	DigitSum                  // the sum of the decimal digits of n
+)
+
+// kindInfo is what the package knows about each Kind. The widths bound Skill.Digits; for
+// Composite and DigitSum they are equal, so those kinds have one fixed width.
+var kindInfo = [...]struct {
+	name                 string
+	minDigits, maxDigits int
+	arity                int // number of operands
+}{
+	Add:       {"add", 1, 6, 2},
+	Sub:       {"sub", 1, 6, 2},
+	Mul:       {"mul", 1, 2, 2},
+	Composite: {"comp", 1, 1, 3},
+	DigitSum:  {"dsum", 4, 4, 1},
+}
+
+func (k Kind) valid() bool { return k >= Add && int(k) < len(kindInfo) }
+
+// String returns the kind's short name ("add", "sub", "mul", "comp", "dsum"), or "Kind(n)".
+func (k Kind) String() string {
+	if !k.valid() {
+		return "Kind(" + strconv.Itoa(int(k)) + ")"
+	}
+	return kindInfo[k].name
+}
+
+// MinDigits and MaxDigits are the operand widths the kind supports; Skill.Digits must lie in
+// [MinDigits, MaxDigits]. Composite (1) and DigitSum (4) have one fixed width. Both return 0 for
+// an invalid kind.
+func (k Kind) MinDigits() int {
+	if !k.valid() {
+		return 0
+	}
+	return kindInfo[k].minDigits
+}
+
+// MaxDigits: see MinDigits.
+func (k Kind) MaxDigits() int {
+	if !k.valid() {
+		return 0
+	}
+	return kindInfo[k].maxDigits
+}
+
+// Arity is the number of operands of a problem of this kind: 2, or 3 for Composite, 1 for DigitSum.
+func (k Kind) Arity() int {
+	if !k.valid() {
+		return 0
+	}
+	return kindInfo[k].arity
+}
+
+// Skill is an operation at an operand width: every operand of a problem of the skill is below
+// 10^Digits and is written zero-padded to Digits characters in the prompt.
+//
+// Names: "add1".."add6", "sub1".."sub6", "mul1", "mul2", "comp1" (the single-digit three-operation
+// composite (a op b) op c) and "dsum4" (the sum of the digits of n < 10^4).
+type Skill struct {
+	Kind   Kind
+	Digits int
+}
+
+// String returns the skill's name, e.g. "add2": the kind's name followed by the width.
+func (s Skill) String() string { return s.Kind.String() + strconv.Itoa(s.Digits) }
+
+// Validate reports whether s is a supported skill.
+func (s Skill) Validate() error {
+	if !s.Kind.valid() {
+		return fmt.Errorf("arith: invalid skill %v: unknown kind %d", s, s.Kind)
+	}
+	if s.Digits < s.Kind.MinDigits() || s.Digits > s.Kind.MaxDigits() {
+		if s.Kind.MinDigits() == s.Kind.MaxDigits() {
+			return fmt.Errorf("arith: invalid skill %v: %v has a fixed width of %d digits", s, s.Kind, s.Kind.MinDigits())
+		}
+		return fmt.Errorf("arith: invalid skill %v: %v supports %d to %d digits", s, s.Kind, s.Kind.MinDigits(), s.Kind.MaxDigits())
+	}
+	return nil
+}
+
+// allSkills is every supported skill, roughly easiest first for a small transformer: single-digit
+// lookups, then two digits, the short composite and digit-sum problems, then wider addition and
+// subtraction, and two-digit multiplication (which needs every digit pair) last. It is a guess at
+// a curriculum, not a measurement.
+var allSkills = []Skill{
+	{Add, 1}, {Sub, 1}, {Mul, 1},
+	{Add, 2}, {Sub, 2},
+	{Composite, 1}, {DigitSum, 4},
+	{Add, 3}, {Sub, 3},
+	{Add, 4}, {Sub, 4},
+	{Add, 5}, {Sub, 5},
+	{Add, 6}, {Sub, 6},
+	{Mul, 2},
+}
+
+// AllSkills returns every supported skill, easiest first (see the order's rationale in the
+// source). The caller owns the returned slice.
+func AllSkills() []Skill { return append([]Skill(nil), allSkills...) }
+
+func skillNames() string {
+	names := make([]string, len(allSkills))
+	for i, s := range allSkills {
+		names[i] = s.String()
+	}
+	return strings.Join(names, ", ")
+}
+
+// ParseSkill returns the skill with the given name, e.g. "add2". The name must match exactly; an
+// unknown name is an error that lists the valid ones.
+func ParseSkill(name string) (Skill, error) {
+	for _, s := range allSkills {
+		if s.String() == name {
+			return s, nil
+		}
+	}
+	return Skill{}, fmt.Errorf("arith: unknown skill %q (valid: %s)", name, skillNames())
+}
+
+// ParseSkills parses a comma-separated list of skill names such as "add1,add2", in order.
+// Whitespace around a name is ignored. An empty list, an empty item, an unknown name or a repeated
+// skill is an error.
+func ParseSkills(list string) ([]Skill, error) {
+	if strings.TrimSpace(list) == "" {
+		return nil, fmt.Errorf("arith: parse skills %q: empty list (valid: %s)", list, skillNames())
+	}
+	var out []Skill
+	seen := make(map[Skill]bool)
+	for i, item := range strings.Split(list, ",") {
+		name := strings.TrimSpace(item)
+		if name == "" {
+			return nil, fmt.Errorf("arith: parse skills %q: item %d is empty", list, i+1)
+		}
+		s, err := ParseSkill(name)
+		if err != nil {
+			return nil, fmt.Errorf("arith: parse skills %q: unknown skill %q (valid: %s)", list, name, skillNames())
+		}
+		if seen[s] {
+			return nil, fmt.Errorf("arith: parse skills %q: %v is listed twice", list, s)
+		}
+		seen[s] = true
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// PromptLen is len(Encode(p)) for every problem p of the skill: BOS, the zero-padded operands with
+// their operators (and parentheses or '#'), and '='. It is 2*Digits+3 for add, sub and mul, 9 for
+// comp1 ("^(9+8)*2=") and 7 for dsum4 ("^#0086="); 0 for an invalid skill.
+func (s Skill) PromptLen() int {
+	if s.Validate() != nil {
+		return 0
+	}
+	switch s.Kind {
+	case Composite:
+		return 1 + 1 + 3*s.Digits + 2 + 1 + 1 // ^ ( a op b ) op c =
+	case DigitSum:
+		return 1 + 1 + s.Digits + 1 // ^ # n =
+	default:
+		return 1 + 2*s.Digits + 1 + 1 // ^ a op b =
+	}
+}
+
+// MaxAnswerLen is the most tokens a correct canonical answer of the skill needs, sign and End
+// included:
+//
+//	addN   N+2   (N+1 digits of the largest sum, End)
+//	subN   N+2   ('-', N digits of the most negative difference, End)
+//	mulN   2N+1  (2N digits of (10^N-1)^2, End)
+//	comp1  4     ("927$" for (9*9)*9 = 729, "-18$" for (0-9)*9 = -81)
+//	dsum4  3     (two digits of 36, End)
+//
+// A sampler that stops after MaxAnswerLen tokens truncates no correct answer. It is 0 for an
+// invalid skill.
+func (s Skill) MaxAnswerLen() int {
+	if s.Validate() != nil {
+		return 0
+	}
+	switch s.Kind {
+	case Add, Sub:
+		return s.Digits + 2
+	case Mul:
+		return 2*s.Digits + 1
+	case Composite:
+		return 4 // 729 and -81 are the extremes, checked by enumeration in the tests
+	default: // DigitSum
+		return len(EncodeAnswer(9 * s.Digits))
+	}
+}
+
+// space is the number of distinct problems of a valid skill.
+func (s Skill) space() int64 {
+	switch s.Kind {
+	case Composite:
+		return pow10(3*s.Digits) * 9 // three operands, 3*3 operator pairs
+	case DigitSum:
+		return pow10(s.Digits)
+	default:
+		return pow10(2 * s.Digits)
+	}
+}
+
+func pow10(n int) int64 {
+	p := int64(1)
+	for range n {
+		p *= 10
+	}
+	return p
+}

@@ -1,0 +1,87 @@
+// Package reward scores what the policy writes: automated checkers of a completion against the
+// true answer of an arith.Problem, and their weighted composition. These scores are the only
+// learning signal of mathzero's reinforcement learner; nothing here is a training target.
+//
+// # Rewards
+//
+// A Reward is a named, documented function of (problem, completion) with a declared range. Its
+// Score is an outcome reward: one number for the whole completion, as in DeepSeek-R1-Zero's
+// accuracy and format rewards. Score may answer ok=false, "not applicable" (TRL's None), and the
+// component is then left out of sums and means. A Reward may also have a Tokens form, a process
+// reward: one score per completion token, so that a per-token advantage can tell each token
+// whether it was right.
+//
+// # Composition
+//
+// A Mix is a weighted list of rewards, parsed from a spec such as "correct=1,format=0.1" against a
+// Registry (Builtins, plus anything added with Registry.Add). For a problem p and completion c,
+//
+//	total(p, c)    = sum_i w_i * score_i(p, c)      over the components with ok
+//	tokens(p, c)_k = sum_i w_i * tokens_i(p, c)_k   over the components with a Tokens form
+//
+// and every component's raw score is reported under its own name so that each can be logged.
+//
+// # Built-ins
+//
+// Let E = arith.EncodeAnswer(p.Answer) be the canonical answer: an optional '-', the T true digits
+// of |p.Answer| least significant first, then End.
+//
+//	correct  1 if arith.DecodeAnswer(c) succeeds and equals p.Answer, else 0.
+//	format   1 if arith.Canonical(c) (optional '-', digits, End, nothing after, no redundant
+//	         zeros), else 0. It does not look at the value.
+//	partial  (d + s + e) / (max(W, T) + 2 + g), where, reading c up to its first End,
+//	         W is the number of digit tokens written and d the number of digit positions i < min(W, T)
+//	         whose written digit i (counted among digit tokens, least significant first, so
+//	         aligned at the units) equals true digit i; s = 1 if the sign is right (c starts with
+//	         '-' iff p.Answer < 0); e = 1 if c has an End and W == T; g counts the garbage:
+//	         tokens before End other than digits and a leading '-', and every token after End.
+//	         It is 1 exactly when c == E, and gives partial credit for each right digit.
+//
+// partial also has a token form, the learning signal that tells each answer token whether it was
+// right. Token k of c scores, reading left to right:
+//
+//	after the first End:  0
+//	the first End:        1 if the number of digit tokens before it is T, else 0
+//	'-' at k == 0:        1 if p.Answer < 0, else 0
+//	a digit:              1 if it is the j-th digit token written (j from 0), j < T and it equals
+//	                      true digit j; except that at k == 0 for a negative answer, where '-' was
+//	                      due, it scores 0
+//	anything else:        0 (BOS, Pad, '(', '=', a '-' after k == 0, ...)
+//
+// The score of token k depends only on tokens 0..k and the truth, never on later tokens, so a
+// per-token advantage built from it credits exactly the token that earned it. Digits are indexed
+// among digit tokens, so they stay aligned at the units: a missing or spurious sign, or a garbage
+// token, costs that one token's credit and does not shift the judgement of the digits after it.
+// The sign decision is charged to the token that made it (k == 0), not to End: End is judged only
+// by whether stopping there gives the right number of digits. A canonical correct answer scores 1
+// at every token; a single wrong digit scores 0 at exactly that token.
+package reward
+
+import (
+	"mathzero/env/arith"
+)
+
+// Completion is what the policy wrote after the prompt, as sampled: it may lack End (truncated at
+// the length limit) and may contain any token of the vocabulary.
+type Completion struct {
+	Tokens []arith.Token
+}
+
+// Text renders the completion, e.g. "341$".
+func (c Completion) Text() string { return arith.Render(c.Tokens) }
+
+// Func scores a completion of a problem (an outcome reward). ok=false means "not applicable":
+// the component is skipped in sums and means, like a None from a TRL reward function.
+type Func func(p arith.Problem, c Completion) (score float64, ok bool)
+
+// TokenFunc is a process reward: one score per completion token, len == len(c.Tokens).
+type TokenFunc func(p arith.Problem, c Completion) []float64
+
+// Reward is a named checker.
+type Reward struct {
+	Name     string    // key in a Registry and in specs; letters, digits, '_' and '-'
+	Doc      string    // one line, shown in listings and errors
+	Score    Func      // the outcome reward; required
+	Tokens   TokenFunc // optional per-token form (a process reward); nil for outcome-only
+	Min, Max float64   // declared range of Score (and of each token score)
+}
