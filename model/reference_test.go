@@ -1,0 +1,149 @@
+package model
+
+import (
+	"fmt"
+	"math"
+)
+
+// The slow, obvious model: float64, naive loops, no cache, every position recomputed from the
+// embeddings. The sampler and the graph are both held to it.
+
+// refLogits returns the logits (len(seq) × Vocab) of every position of seq, at temperature 1.
+func refLogits(p *Params, seq []int) [][]float64 {
+	c := p.Config
+	D, H, F, V := c.DModel, c.Heads, c.DFF, c.Vocab
+	d := D / H
+	get := func(name string) []float64 {
+		t := p.Lookup(name)
+		out := make([]float64, len(t.Data))
+		for i, v := range t.Data {
+			out[i] = float64(v)
+		}
+		return out
+	}
+	matmul := func(x [][]float64, w []float64, bias []float64, in, out int) [][]float64 {
+		y := make([][]float64, len(x))
+		for i := range x {
+			y[i] = make([]float64, out)
+			for j := 0; j < out; j++ {
+				s := bias[j]
+				for k := 0; k < in; k++ {
+					s += x[i][k] * w[k*out+j]
+				}
+				y[i][j] = s
+			}
+		}
+		return y
+	}
+	ln := func(x [][]float64, g, b []float64) [][]float64 {
+		y := make([][]float64, len(x))
+		for i, row := range x {
+			mean := 0.0
+			for _, v := range row {
+				mean += v
+			}
+			mean /= float64(len(row))
+			vr := 0.0
+			for _, v := range row {
+				vr += (v - mean) * (v - mean)
+			}
+			vr /= float64(len(row))
+			y[i] = make([]float64, len(row))
+			for j, v := range row {
+				y[i][j] = g[j]*(v-mean)/math.Sqrt(vr+1e-5) + b[j]
+			}
+		}
+		return y
+	}
+	T := len(seq)
+	tok, pos := get("tok_emb"), get("pos_emb")
+	x := make([][]float64, T)
+	for t, id := range seq {
+		x[t] = make([]float64, D)
+		for j := 0; j < D; j++ {
+			x[t][j] = tok[id*D+j] + pos[t*D+j]
+		}
+	}
+	for l := 0; l < c.Layers; l++ {
+		pre := fmt.Sprintf("blocks.%d.", l)
+		a := ln(x, get(pre+"ln1.g"), get(pre+"ln1.b"))
+		qkv := matmul(a, get(pre+"attn.qkv.w"), get(pre+"attn.qkv.b"), D, 3*D)
+		o := make([][]float64, T)
+		for t := 0; t < T; t++ {
+			o[t] = make([]float64, D)
+			for h := 0; h < H; h++ {
+				w := make([]float64, t+1)
+				mx := math.Inf(-1)
+				for s := 0; s <= t; s++ {
+					dot := 0.0
+					for e := 0; e < d; e++ {
+						dot += qkv[t][h*d+e] * qkv[s][D+h*d+e]
+					}
+					w[s] = dot / math.Sqrt(float64(d))
+					mx = math.Max(mx, w[s])
+				}
+				sum := 0.0
+				for s := range w {
+					w[s] = math.Exp(w[s] - mx)
+					sum += w[s]
+				}
+				for s := range w {
+					for e := 0; e < d; e++ {
+						o[t][h*d+e] += w[s] / sum * qkv[s][2*D+h*d+e]
+					}
+				}
+			}
+		}
+		proj := matmul(o, get(pre+"attn.proj.w"), get(pre+"attn.proj.b"), D, D)
+		for t := range x {
+			for j := range x[t] {
+				x[t][j] += proj[t][j]
+			}
+		}
+		f := matmul(ln(x, get(pre+"ln2.g"), get(pre+"ln2.b")), get(pre+"mlp.fc.w"), get(pre+"mlp.fc.b"), D, F)
+		for t := range f {
+			for j, u := range f[t] {
+				f[t][j] = 0.5 * u * (1 + math.Tanh(math.Sqrt(2/math.Pi)*(u+0.044715*u*u*u)))
+			}
+		}
+		out := matmul(f, get(pre+"mlp.out.w"), get(pre+"mlp.out.b"), F, D)
+		for t := range x {
+			for j := range x[t] {
+				x[t][j] += out[t][j]
+			}
+		}
+	}
+	return matmul(ln(x, get("ln_f.g"), get("ln_f.b")), get("head.w"), get("head.b"), D, V)
+}
+
+// refLogSoftmax returns log softmax(logits/tau).
+func refLogSoftmax(logits []float64, tau float64) []float64 {
+	mx := math.Inf(-1)
+	for _, v := range logits {
+		mx = math.Max(mx, v/tau)
+	}
+	sum := 0.0
+	for _, v := range logits {
+		sum += math.Exp(v/tau - mx)
+	}
+	out := make([]float64, len(logits))
+	for i, v := range logits {
+		out[i] = v/tau - mx - math.Log(sum)
+	}
+	return out
+}
+
+// refLogpEntropy returns, for every position t of seq, log π(targets[t] | seq[:t+1]) and the
+// entropy of π(· | seq[:t+1]), at temperature tau.
+func refLogpEntropy(p *Params, seq, targets []int, tau float64) (logp, entropy []float64) {
+	for t, lg := range refLogits(p, seq) {
+		ls := refLogSoftmax(lg, tau)
+		logp = append(logp, ls[targets[t]])
+		h := 0.0
+		for _, v := range ls {
+			h -= math.Exp(v) * v
+		}
+		entropy = append(entropy, h)
+	}
+	return logp, entropy
+}

@@ -1,0 +1,375 @@
+package model
+
+import (
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+func newTiny(t *testing.T, seed uint64) *Params {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(seed, 99))
+	p, err := New(tinyConfig(), rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	perturb(p, rng, 0.3)
+	return p
+}
+
+// graphLogp scores each prompt+completion with a Graph and returns the log-probs of the completion
+// tokens, as the trainer will: ids = seq[:-1] and targets = seq[1:], right-padded with token 0.
+func graphLogp(t *testing.T, g *Graph, prompts, completions [][]int) [][]float32 {
+	t.Helper()
+	ids := make([][]int, g.Batch)
+	targets := make([][]int, g.Batch)
+	for b := range ids {
+		ids[b] = make([]int, g.SeqLen)
+		targets[b] = make([]int, g.SeqLen)
+		if b >= len(prompts) {
+			continue
+		}
+		seq := append(append([]int(nil), prompts[b]...), completions[b]...)
+		copy(ids[b], seq[:len(seq)-1])
+		copy(targets[b], seq[1:])
+	}
+	logp, _ := runForward(t, g, ids, targets)
+	out := make([][]float32, len(prompts))
+	for b := range prompts {
+		for k := range completions[b] {
+			out[b] = append(out[b], logp[b*g.SeqLen+len(prompts[b])-1+k])
+		}
+	}
+	return out
+}
+
+// refCompletionLogp scores a completion with the float64 reference.
+func refCompletionLogp(p *Params, prompt, completion []int, tau float64) []float64 {
+	seq := append(append([]int(nil), prompt...), completion...)
+	lg := refLogits(p, seq)
+	var out []float64
+	for k, tok := range completion {
+		out = append(out, refLogSoftmax(lg[len(prompt)-1+k], tau)[tok])
+	}
+	return out
+}
+
+func TestSamplerAgreesWithGraphAndReference(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+	}{{"tiny", tinyConfig()}, {"default", DefaultConfig()}} {
+		t.Run(tc.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(5, 6))
+			p, err := New(tc.cfg, rng)
+			must(t, err)
+			perturb(p, rng, 0.1)
+			V := tc.cfg.Vocab
+			prompts := [][]int{{1, 2, 3}, {4}, {5, 6, 7, 8, 9}, {2, 2}, {0, 1, 2, 3, 4, 5, 6}}
+			const maxNew, tau = 5, 0.8
+			seqLen := 0
+			for _, pr := range prompts {
+				seqLen = max(seqLen, len(pr)+maxNew-1)
+			}
+			s := NewSampler(p)
+			g, err := NewGraph(p, len(prompts), seqLen, tau)
+			must(t, err)
+			for round := 0; round < 2; round++ {
+				if round == 1 {
+					// Live sharing: the sampler and graph built above follow in-place updates.
+					perturb(p, rng, 0.1)
+				}
+				samples, err := s.Generate(prompts, maxNew, tau, -1, rng)
+				must(t, err)
+				completions := make([][]int, len(samples))
+				for i, smp := range samples {
+					if len(smp.Tokens) != maxNew || len(smp.Logp) != maxNew {
+						t.Fatalf("sample %d has %d tokens and %d log-probs, want %d", i, len(smp.Tokens), len(smp.Logp), maxNew)
+					}
+					for _, tok := range smp.Tokens {
+						if tok < 0 || tok >= V {
+							t.Fatalf("sample %d: token %d out of range", i, tok)
+						}
+					}
+					completions[i] = smp.Tokens
+				}
+				scored, err := s.LogProbs(prompts, completions, tau)
+				must(t, err)
+				fromGraph := graphLogp(t, g, prompts, completions)
+				for i, smp := range samples {
+					ref := refCompletionLogp(p, prompts[i], smp.Tokens, tau)
+					for k := range smp.Tokens {
+						for _, c := range []struct {
+							what string
+							v    float32
+						}{{"Generate", smp.Logp[k]}, {"LogProbs", scored[i][k]}, {"Graph", fromGraph[i][k]}} {
+							if d := math.Abs(float64(c.v) - ref[k]); d > 1e-4 {
+								t.Errorf("round %d, seq %d, token %d: %s log-prob %v, reference %v", round, i, k, c.what, c.v, ref[k])
+							}
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestGreedy(t *testing.T) {
+	p := newTiny(t, 7)
+	s := NewSampler(p)
+	prompts := [][]int{{3, 1, 4}, {1}, {5, 9, 2, 6, 5}}
+	a, err := s.Generate(prompts, 6, 0, -1, nil)
+	must(t, err)
+	b, err := s.Generate(prompts, 6, 0, -1, nil)
+	must(t, err)
+	for i := range prompts {
+		if !equalInts(a[i].Tokens, b[i].Tokens) {
+			t.Errorf("greedy run 1 gave %v, run 2 %v", a[i].Tokens, b[i].Tokens)
+		}
+		// Each token is the reference argmax; the log-prob is at temperature 1.
+		seq := append([]int(nil), prompts[i]...)
+		for k, tok := range a[i].Tokens {
+			lg := refLogits(p, seq)[len(seq)-1]
+			best := 0
+			for v := range lg {
+				if lg[v] > lg[best] {
+					best = v
+				}
+			}
+			if tok != best {
+				t.Errorf("prompt %d, step %d: greedy token %d, reference argmax %d", i, k, tok, best)
+			}
+			if want := refLogSoftmax(lg, 1)[tok]; math.Abs(float64(a[i].Logp[k])-want) > 1e-4 {
+				t.Errorf("prompt %d, step %d: greedy log-prob %v, want %v at temperature 1", i, k, a[i].Logp[k], want)
+			}
+			seq = append(seq, tok)
+		}
+		// Batching does not leak between sequences: alone, each prompt decodes the same.
+		alone, err := s.Generate(prompts[i:i+1], 6, 0, -1, nil)
+		must(t, err)
+		if !equalInts(alone[0].Tokens, a[i].Tokens) {
+			t.Errorf("prompt %d alone decodes %v, in a batch %v", i, alone[0].Tokens, a[i].Tokens)
+		}
+	}
+}
+
+func TestArgmaxTies(t *testing.T) {
+	if got := argmax([]float32{1, 3, 3, 2}); got != 1 {
+		t.Errorf("argmax with a tie = %d, want the lowest index 1", got)
+	}
+}
+
+func TestGenerateSeeded(t *testing.T) {
+	p := newTiny(t, 8)
+	prompts := [][]int{{1, 2}, {3}, {4, 5, 6}}
+	run := func() []Sample {
+		out, err := NewSampler(p).Generate(prompts, 8, 1, -1, rand.New(rand.NewPCG(42, 0)))
+		must(t, err)
+		return out
+	}
+	a, b := run(), run()
+	for i := range a {
+		if !equalInts(a[i].Tokens, b[i].Tokens) {
+			t.Errorf("same seed, sequence %d: %v then %v", i, a[i].Tokens, b[i].Tokens)
+		}
+		for k := range a[i].Logp {
+			if a[i].Logp[k] != b[i].Logp[k] {
+				t.Errorf("same seed, sequence %d, token %d: log-prob %v then %v", i, k, a[i].Logp[k], b[i].Logp[k])
+			}
+		}
+	}
+}
+
+func TestGenerateStop(t *testing.T) {
+	p := newTiny(t, 9)
+	const stop = 10
+	prompts := make([][]int, 64)
+	for i := range prompts {
+		prompts[i] = []int{i % 10, (i / 10) % 10}
+	}
+	const maxNew = 8
+	out, err := NewSampler(p).Generate(prompts, maxNew, 1.5, stop, rand.New(rand.NewPCG(1, 1)))
+	must(t, err)
+	stopped := 0
+	for i, smp := range out {
+		for k, tok := range smp.Tokens {
+			if tok == stop && k != len(smp.Tokens)-1 {
+				t.Errorf("sequence %d continues after the stop token: %v", i, smp.Tokens)
+			}
+		}
+		if n := len(smp.Tokens); n < maxNew && (n == 0 || smp.Tokens[n-1] != stop) {
+			t.Errorf("sequence %d ended early without the stop token: %v", i, smp.Tokens)
+		}
+		if n := len(smp.Tokens); n > 0 && smp.Tokens[n-1] == stop {
+			stopped++
+		}
+	}
+	if stopped == 0 {
+		t.Errorf("no sequence emitted the stop token; the test checks nothing")
+	}
+
+	// A model that always says stop stops at once.
+	p.Lookup("head.b").Data[stop] = 100
+	out, err = NewSampler(p).Generate(prompts[:3], maxNew, 1, stop, rand.New(rand.NewPCG(1, 1)))
+	must(t, err)
+	for i, smp := range out {
+		if !equalInts(smp.Tokens, []int{stop}) {
+			t.Errorf("sequence %d = %v, want just the stop token", i, smp.Tokens)
+		}
+	}
+}
+
+func TestGenerateCtxLimit(t *testing.T) {
+	p := newTiny(t, 10)
+	ctx := p.Config.Ctx
+	full := make([]int, ctx)
+	nearly := make([]int, ctx-2)
+	out, err := NewSampler(p).Generate([][]int{full, nearly, {1}}, 100, 1, -1, rand.New(rand.NewPCG(2, 2)))
+	must(t, err)
+	for i, want := range []int{0, 2, ctx - 1} {
+		if got := len(out[i].Tokens); got != want {
+			t.Errorf("sequence %d: %d new tokens, want %d (Ctx %d)", i, got, want, ctx)
+		}
+	}
+	// maxNew 0 and no prompts are fine.
+	out, err = NewSampler(p).Generate([][]int{{1}}, 0, 1, -1, rand.New(rand.NewPCG(2, 2)))
+	if err != nil || len(out) != 1 || len(out[0].Tokens) != 0 {
+		t.Errorf("Generate(maxNew 0) = %v, %v; want one empty sample", out, err)
+	}
+	out, err = NewSampler(p).Generate(nil, 5, 0, -1, nil)
+	if err != nil || len(out) != 0 {
+		t.Errorf("Generate(no prompts) = %v, %v; want nothing", out, err)
+	}
+}
+
+// TestLogProbsChunks scores more rows than one forward chunk holds and compares with scoring each
+// sequence alone.
+func TestLogProbsChunks(t *testing.T) {
+	p := newTiny(t, 11)
+	rng := rand.New(rand.NewPCG(3, 3))
+	const n = 250 // 250 sequences of 10 rows > maxChunk
+	prompts := randomTokens(rng, n, 6, p.Config.Vocab)
+	completions := randomTokens(rng, n, 5, p.Config.Vocab)
+	s := NewSampler(p)
+	all, err := s.LogProbs(prompts, completions, 1)
+	must(t, err)
+	for _, i := range []int{0, 1, 150, 203, n - 1} {
+		one, err := NewSampler(p).LogProbs(prompts[i:i+1], completions[i:i+1], 1)
+		must(t, err)
+		for k := range one[0] {
+			if d := math.Abs(float64(one[0][k] - all[i][k])); d > 1e-5 {
+				t.Errorf("sequence %d, token %d: %v in a batch of %d, %v alone", i, k, all[i][k], n, one[0][k])
+			}
+		}
+	}
+	// Greedy generation through the chunked prefill agrees with generation alone.
+	gen, err := s.Generate(prompts, 3, 0, -1, nil)
+	must(t, err)
+	for _, i := range []int{0, 187, n - 1} {
+		one, err := NewSampler(p).Generate(prompts[i:i+1], 3, 0, -1, nil)
+		must(t, err)
+		if !equalInts(one[0].Tokens, gen[i].Tokens) {
+			t.Errorf("sequence %d: greedy %v in a batch, %v alone", i, gen[i].Tokens, one[0].Tokens)
+		}
+	}
+}
+
+func TestSamplerErrors(t *testing.T) {
+	p := newTiny(t, 12)
+	V, ctx := p.Config.Vocab, p.Config.Ctx
+	long := make([]int, ctx+1)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, tc := range []struct {
+		name    string
+		prompts [][]int
+		maxNew  int
+		temp    float64
+		stop    int
+		rng     *rand.Rand
+		want    string
+	}{
+		{"empty prompt", [][]int{{1}, {}}, 3, 1, -1, rng, "prompt 1: empty prompt"},
+		{"negative token", [][]int{{1, -1}}, 3, 1, -1, rng, "token -1 at 1 out of range"},
+		{"token = vocab", [][]int{{V}}, 3, 1, -1, rng, "out of range"},
+		{"prompt longer than ctx", [][]int{long}, 3, 1, -1, rng, "more than Ctx"},
+		{"negative maxNew", [][]int{{1}}, -1, 1, -1, rng, "maxNew -1"},
+		{"negative temperature", [][]int{{1}}, 3, -1, -1, rng, "temperature"},
+		{"NaN temperature", [][]int{{1}}, 3, math.NaN(), -1, rng, "temperature"},
+		{"infinite temperature", [][]int{{1}}, 3, math.Inf(1), -1, rng, "temperature"},
+		{"tiny temperature", [][]int{{1}}, 3, 1e-300, -1, rng, "use 0 for greedy"},
+		{"nil rng", [][]int{{1}}, 3, 1, -1, nil, "random source"},
+		{"stop = vocab", [][]int{{1}}, 3, 1, V, rng, "stop token"},
+	} {
+		out, err := NewSampler(p).Generate(tc.prompts, tc.maxNew, tc.temp, tc.stop, tc.rng)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: Generate = %v, %v; want error containing %q", tc.name, out, err, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		name                 string
+		prompts, completions [][]int
+		temp                 float64
+		want                 string
+	}{
+		{"count mismatch", [][]int{{1}}, nil, 1, "1 prompts but 0 completions"},
+		{"empty prompt", [][]int{{}}, [][]int{{1}}, 1, "empty prompt"},
+		{"too long", [][]int{{1, 2}}, [][]int{make([]int, ctx-1)}, 1, "more than Ctx"},
+		{"completion token", [][]int{{1}}, [][]int{{2, V}}, 1, "completion 0: token 11 at 1"},
+		{"temperature", [][]int{{1}}, [][]int{{2}}, -0.5, "temperature"},
+	} {
+		out, err := NewSampler(p).LogProbs(tc.prompts, tc.completions, tc.temp)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: LogProbs = %v, %v; want error containing %q", tc.name, out, err, tc.want)
+		}
+	}
+
+	// Broken parameters are an error, not a panic.
+	broken := p.Clone()
+	broken.Tensors[3].Data = broken.Tensors[3].Data[:5]
+	if _, err := NewSampler(broken).Generate([][]int{{1}}, 2, 1, -1, rng); err == nil || !strings.Contains(err.Error(), "blocks.0.ln1.b has 5 values") {
+		t.Errorf("Generate on truncated params: err = %v", err)
+	}
+	if _, err := NewSampler(nil).LogProbs([][]int{{1}}, [][]int{{1}}, 1); err == nil {
+		t.Errorf("LogProbs on nil params: no error")
+	}
+}
+
+// FuzzGenerate feeds arbitrary prompts, lengths and temperatures to Generate and LogProbs: they
+// must return an error or well-formed samples, never panic.
+func FuzzGenerate(f *testing.F) {
+	f.Add([]byte{1, 2, 3}, 4, 1.0, 3)
+	f.Add([]byte{}, 0, 0.0, -1)
+	f.Add([]byte{255, 0, 11, 10}, -1, -2.0, 11)
+	f.Add(make([]byte, 13), 30, 1e-9, 0)
+	p, err := New(tinyConfig(), rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		f.Fatal(err)
+	}
+	s := NewSampler(p)
+	f.Fuzz(func(t *testing.T, raw []byte, maxNew int, temp float64, stop int) {
+		prompt := make([]int, len(raw))
+		for i, b := range raw {
+			prompt[i] = int(b) - 2 // some negative, some beyond the vocabulary
+		}
+		prompts := [][]int{prompt, {1}}
+		out, err := s.Generate(prompts, maxNew%40, temp, stop, rand.New(rand.NewPCG(2, 2)))
+		if err != nil {
+			return
+		}
+		for i, smp := range out {
+			if len(smp.Tokens) != len(smp.Logp) || len(prompts[i])+len(smp.Tokens) > p.Config.Ctx {
+				t.Fatalf("sample %d: %d tokens, %d log-probs after a prompt of %d", i, len(smp.Tokens), len(smp.Logp), len(prompts[i]))
+			}
+			for k, lp := range smp.Logp {
+				if !(lp <= 0) || smp.Tokens[k] < 0 || smp.Tokens[k] >= p.Config.Vocab {
+					t.Fatalf("sample %d, token %d: %d with log-prob %v", i, k, smp.Tokens[k], lp)
+				}
+			}
+		}
+		completions := [][]int{out[0].Tokens, out[1].Tokens}
+		if _, err := s.LogProbs(prompts, completions, temp); err != nil && temp > 0 && temp < 1e300 {
+			t.Fatalf("LogProbs of Generate's own output: %v", err)
+		}
+	})
+}
