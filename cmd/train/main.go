@@ -1,0 +1,134 @@
+// Command train teaches a policy arithmetic from random weights by GRPO.
+//
+//	go run ./cmd/train                       # the default run: 2-digit addition
+//	go run ./cmd/train -out runs/a -steps 200 -rewards correct=1,partial=0.5
+//
+// It prints a progress bar, one greppable line every -log-every steps and a few scored samples,
+// and writes config.json, metrics.jsonl and checkpoints into the run folder. Ctrl-C saves a
+// checkpoint and exits.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"mathzero/trainer"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "train:", err)
+		}
+		stop()
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg := trainer.Default()
+	fs := flag.NewFlagSet("train", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("out", "", "run folder (default: a new folder under runs/)")
+	logEvery := fs.Int("log-every", 10, "print one metrics line every `N` steps (0: never)")
+	quiet := fs.Bool("quiet", false, "no progress bar (lines and samples only)")
+	fs.IntVar(&cfg.Steps, "steps", cfg.Steps, "optimisation steps")
+	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed of every random source")
+	fs.StringVar(&cfg.Rewards, "rewards", cfg.Rewards, "reward composition `name=weight,...` (built-ins: correct, format, partial)")
+	fs.TextVar(&cfg.Skills, "skills", cfg.Skills, "skills to practise, e.g. `add1,add2` (add1-6, sub1-6, mul1-2, comp1, dsum4)")
+	fs.IntVar(&cfg.Prompts, "prompts", cfg.Prompts, "problems per step")
+	fs.IntVar(&cfg.G, "g", cfg.G, "completions per problem (group size)")
+	fs.Float64Var(&cfg.LR, "lr", cfg.LR, "peak learning rate")
+	fs.Float64Var(&cfg.Beta, "beta", cfg.Beta, "weight of the KL penalty to the initial policy (0: none)")
+	fs.Float64Var(&cfg.EntropyCoef, "entropy", cfg.EntropyCoef, "entropy bonus coefficient")
+	fs.Float64Var(&cfg.Eps, "eps", cfg.Eps, "PPO clip range")
+	fs.Float64Var(&cfg.EpsHigh, "eps-high", cfg.EpsHigh, "upper clip range, DAPO clip-higher (0: same as -eps)")
+	fs.IntVar(&cfg.Mu, "mu", cfg.Mu, "optimisation passes per batch of rollouts")
+	fs.TextVar(&cfg.Norm, "norm", cfg.Norm, "loss normalisation: `sequence` (GRPO), token (DAPO) or constant (Dr. GRPO)")
+	fs.TextVar(&cfg.Credit, "credit", cfg.Credit, "advantages: `process` (per token where a reward scores tokens) or outcome")
+	fs.BoolVar(&cfg.ScaleStd, "scale-std", cfg.ScaleStd, "divide advantages by the group std (false: Dr. GRPO)")
+	fs.BoolVar(&cfg.DynamicSampling, "dynamic-sampling", cfg.DynamicSampling, "resample groups with no signal (DAPO)")
+	fs.Float64Var(&cfg.Temperature, "temperature", cfg.Temperature, "sampling temperature")
+	fs.IntVar(&cfg.EvalEvery, "eval-every", cfg.EvalEvery, "held-out greedy evaluation every `N` steps")
+	fs.IntVar(&cfg.EvalSize, "eval-size", cfg.EvalSize, "held-out problems per skill")
+	fs.IntVar(&cfg.SaveEvery, "save-every", cfg.SaveEvery, "checkpoint every `N` steps (0: only at the end)")
+	fs.IntVar(&cfg.SampleEvery, "sample-every", cfg.SampleEvery, "print scored samples every `N` steps")
+	fs.Float64Var(&cfg.TargetAccuracy, "target", cfg.TargetAccuracy, "stop once every skill's held-out accuracy reaches this (0: run all steps)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if *out == "" {
+		*out = filepath.Join("runs", time.Now().Format("20060102-150405"))
+	}
+	t, err := trainer.New(cfg)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "run %s: %s, %d params, %d steps of %d problems x %d, rewards %s\n",
+		*out, cfg.Skills, cfg.Model.NumParams(), cfg.Steps, cfg.Prompts, cfg.G, cfg.Rewards)
+
+	bar := progressbar.NewOptions(cfg.Steps,
+		progressbar.OptionSetWriter(stderr),
+		progressbar.OptionSetVisibility(!*quiet),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionShowCount(),
+		progressbar.OptionSetWidth(20),
+		progressbar.OptionThrottle(200*time.Millisecond),
+		progressbar.OptionClearOnFinish())
+	heldOut := ""
+	report := func(s trainer.Stats) {
+		if len(s.HeldOut) > 0 {
+			heldOut = ""
+			for _, sk := range cfg.Skills {
+				heldOut += fmt.Sprintf(" %s %.1f%%", sk, 100*s.HeldOut[sk.String()])
+			}
+		}
+		bar.Describe(fmt.Sprintf("reward %.3f acc %.2f held-out%s | %.0f tok/s", s.Reward, s.Accuracy, heldOut, s.TokensPerSec))
+		_ = bar.Set(s.Step)
+		if (*logEvery > 0 && s.Step%*logEvery == 0) || len(s.HeldOut) > 0 || len(s.Samples) > 0 {
+			_ = bar.Clear()
+			fmt.Fprintf(stdout, "%s elapsed %.0fs\n", s.Line(), s.Elapsed)
+			for _, smp := range s.Samples {
+				fmt.Fprintf(stdout, "  sample %s = %d: wrote %q total %.2f %v adv %.2f\n",
+					smp.Problem, smp.Answer, smp.Completion, smp.Total, smp.Rewards, smp.Advantage)
+			}
+		}
+	}
+	err = t.Run(ctx, *out, report)
+	_ = bar.Finish()
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintf(stdout, "interrupted at step %d; checkpoint saved in %s\n", t.StepCount(), *out)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	accs, err := t.Evaluate()
+	if err != nil {
+		return err
+	}
+	for _, a := range accs {
+		fmt.Fprintf(stdout, "held-out %s: %d/%d = %.2f%%\n", a.Skill, a.Correct, a.N, 100*a.Accuracy())
+		for _, m := range a.Mistakes {
+			fmt.Fprintf(stdout, "  mistake %s = %d, wrote %q\n", m.Problem, m.Want, m.Got)
+		}
+	}
+	fmt.Fprintf(stdout, "done: %d steps; checkpoints in %s (evaluate: go run ./cmd/eval -ckpt %s -data FILE.jsonl)\n",
+		t.StepCount(), *out, *out)
+	return nil
+}

@@ -1,0 +1,262 @@
+package trainer
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"mathzero/env/arith"
+	"mathzero/model"
+	"mathzero/reward"
+)
+
+// Config is everything that defines a run. Its JSON form is written to the run folder and into every
+// checkpoint, so a checkpoint alone says how it was made. Default returns the documented defaults;
+// every field's comment gives its default in brackets.
+type Config struct {
+	// Model is the policy's shape [model.DefaultConfig()].
+	Model model.Config `json:"model"`
+	// Skills are the problem kinds practised, sampled uniformly per prompt [add2].
+	Skills Skills `json:"skills"`
+	// Rewards is the reward composition as a spec, "name=weight,..." [correct=1,format=0.1,partial=0.5].
+	Rewards string `json:"rewards"`
+
+	// Steps is the number of optimisation steps of the run [600].
+	Steps int `json:"steps"`
+	// Seed seeds every random source of the run: initial weights, problems and sampling [1].
+	Seed uint64 `json:"seed"`
+	// Prompts is the number of distinct problems per step [32].
+	Prompts int `json:"prompts"`
+	// G is the group size: completions sampled per problem [8].
+	G int `json:"g"`
+	// Temperature is the sampling temperature of rollouts; log-probs are of that distribution [1].
+	Temperature float64 `json:"temperature"`
+
+	// LR is Adam's peak learning rate, reached after Warmup steps and then held [2e-3].
+	LR float64 `json:"lr"`
+	// Warmup is the number of steps of linear learning-rate warm-up [20].
+	Warmup int `json:"warmup"`
+	// Beta1 and Beta2 are Adam's moment decays [0.9, 0.99].
+	Beta1 float64 `json:"beta1"`
+	Beta2 float64 `json:"beta2"`
+	// AdamEps is Adam's denominator epsilon [1e-8].
+	AdamEps float64 `json:"adam_eps"`
+	// WeightDecay is AdamW's decoupled decay on matrices and embeddings, not biases or gains [0].
+	WeightDecay float64 `json:"weight_decay"`
+	// GradClip rescales the gradient to at most this global L2 norm; 0 disables [1].
+	GradClip float64 `json:"grad_clip"`
+
+	// Eps is the PPO clip range below 1 (and above, unless EpsHigh is set) [0.2].
+	Eps float64 `json:"eps"`
+	// EpsHigh, when positive, is DAPO's decoupled upper clip range ("clip-higher") [0].
+	EpsHigh float64 `json:"eps_high"`
+	// Mu is the number of optimisation passes over each batch of rollouts (GRPO's μ) [1].
+	Mu int `json:"mu"`
+	// Beta weights the k3 KL penalty to the frozen initial policy; 0 builds no reference [0.05].
+	Beta float64 `json:"beta"`
+	// EntropyCoef weights an entropy bonus on answer tokens; 0 disables it [0].
+	EntropyCoef float64 `json:"entropy_coef"`
+	// Norm is how the per-token objective is averaged into the loss [token].
+	Norm LossNorm `json:"norm"`
+	// ScaleStd divides group-centred rewards by the group's standard deviation (GRPO); false is
+	// Dr. GRPO's mean-only advantage [true].
+	ScaleStd bool `json:"scale_std"`
+	// Credit selects outcome-only advantages or per-token process advantages where a reward scores
+	// tokens [process].
+	Credit Credit `json:"credit"`
+	// DynamicSampling resamples groups with no signal at all (DAPO), up to 3 extra rounds a step [false].
+	DynamicSampling bool `json:"dynamic_sampling"`
+
+	// EvalEvery measures held-out greedy accuracy every this many steps; 0 only at the end [50].
+	EvalEvery int `json:"eval_every"`
+	// EvalSize is the number of held-out problems per skill [500].
+	EvalSize int `json:"eval_size"`
+	// SaveEvery writes a checkpoint every this many steps; 0 only at the end [100].
+	SaveEvery int `json:"save_every"`
+	// SampleEvery reports a few sampled completions with their rewards every this many steps [100].
+	SampleEvery int `json:"sample_every"`
+	// TargetAccuracy ends the run early once every skill's held-out greedy accuracy reaches it; 0
+	// never stops early [0].
+	TargetAccuracy float64 `json:"target_accuracy"`
+}
+
+// Default returns the default run: 2-digit addition from random weights.
+func Default() Config {
+	return Config{
+		Model:       model.DefaultConfig(),
+		Skills:      Skills{{Kind: arith.Add, Digits: 2}},
+		Rewards:     "correct=1,format=0.1,partial=0.5",
+		Steps:       600,
+		Seed:        1,
+		Prompts:     32,
+		G:           8,
+		Temperature: 1,
+		LR:          2e-3,
+		Warmup:      20,
+		Beta1:       0.9,
+		Beta2:       0.99,
+		AdamEps:     1e-8,
+		GradClip:    1,
+		Eps:         0.2,
+		Mu:          1,
+		Beta:        0.05,
+		Norm:        PerToken,
+		ScaleStd:    true,
+		Credit:      ProcessCredit,
+		EvalEvery:   50,
+		EvalSize:    500,
+		SaveEvery:   100,
+		SampleEvery: 100,
+	}
+}
+
+// Validate reports the first field that makes no sense, by its JSON name.
+func (c Config) Validate() error {
+	if err := c.Model.Validate(); err != nil {
+		return fmt.Errorf("trainer: config model: %w", err)
+	}
+	if len(c.Skills) == 0 {
+		return fmt.Errorf("trainer: config skills: empty")
+	}
+	for _, s := range c.Skills {
+		if err := s.Validate(); err != nil {
+			return fmt.Errorf("trainer: config skills: %w", err)
+		}
+		if n := s.PromptLen() + s.MaxAnswerLen(); n > c.Model.Ctx {
+			return fmt.Errorf("trainer: config skills: %s needs %d positions, model ctx is %d", s, n, c.Model.Ctx)
+		}
+	}
+	if _, err := reward.Builtins().ParseSpec(c.Rewards); err != nil {
+		return fmt.Errorf("trainer: config rewards: %w", err)
+	}
+	type check struct {
+		name string
+		bad  bool
+		val  any
+	}
+	for _, k := range []check{
+		{"steps", c.Steps < 1, c.Steps},
+		{"prompts", c.Prompts < 1, c.Prompts},
+		{"g", c.G < 2, c.G},
+		{"temperature", !(c.Temperature > 0) || math.IsInf(c.Temperature, 0), c.Temperature},
+		{"lr", !(c.LR > 0) || math.IsInf(c.LR, 0), c.LR},
+		{"warmup", c.Warmup < 0, c.Warmup},
+		{"beta1", !(c.Beta1 >= 0 && c.Beta1 < 1), c.Beta1},
+		{"beta2", !(c.Beta2 >= 0 && c.Beta2 < 1), c.Beta2},
+		{"adam_eps", !(c.AdamEps > 0), c.AdamEps},
+		{"weight_decay", !(c.WeightDecay >= 0 && c.WeightDecay < 1), c.WeightDecay},
+		{"grad_clip", !(c.GradClip >= 0) || math.IsInf(c.GradClip, 0), c.GradClip},
+		{"eps", !(c.Eps > 0 && c.Eps < 1), c.Eps},
+		{"eps_high", !(c.EpsHigh >= 0) || math.IsInf(c.EpsHigh, 0), c.EpsHigh},
+		{"mu", c.Mu < 1, c.Mu},
+		{"beta", !(c.Beta >= 0) || math.IsInf(c.Beta, 0), c.Beta},
+		{"entropy_coef", !(c.EntropyCoef >= 0) || math.IsInf(c.EntropyCoef, 0), c.EntropyCoef},
+		{"norm", c.Norm < PerSequence || c.Norm > Constant, c.Norm},
+		{"credit", c.Credit < OutcomeCredit || c.Credit > ProcessCredit, c.Credit},
+		{"eval_every", c.EvalEvery < 0, c.EvalEvery},
+		{"eval_size", c.EvalSize < 1, c.EvalSize},
+		{"save_every", c.SaveEvery < 0, c.SaveEvery},
+		{"sample_every", c.SampleEvery < 0, c.SampleEvery},
+		{"target_accuracy", !(c.TargetAccuracy >= 0 && c.TargetAccuracy <= 1), c.TargetAccuracy},
+	} {
+		if k.bad {
+			return fmt.Errorf("trainer: config %s: invalid value %v", k.name, k.val)
+		}
+	}
+	return nil
+}
+
+// Skills is a list of skills whose JSON and flag form is "add1,add2".
+type Skills []arith.Skill
+
+func (s Skills) String() string {
+	names := make([]string, len(s))
+	for i, k := range s {
+		names[i] = k.String()
+	}
+	return strings.Join(names, ",")
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s Skills) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *Skills) UnmarshalText(b []byte) error {
+	v, err := arith.ParseSkills(string(b))
+	if err != nil {
+		return err
+	}
+	*s = v
+	return nil
+}
+
+// LossNorm is how the per-token objective is averaged into the loss; peers differ here.
+type LossNorm int
+
+const (
+	// PerSequence averages over each completion's tokens, then over completions:
+	// 1/N Σ_i 1/|o_i| Σ_t (the GRPO paper). Long completions weigh less per token.
+	PerSequence LossNorm = iota
+	// PerToken averages over every answer token of the batch: 1/Σ_i|o_i| Σ_i Σ_t (DAPO).
+	PerToken
+	// Constant divides by N·L, L the longest answer the skills allow (Dr. GRPO), so no sample's
+	// tokens are re-weighted by its own length or the batch's.
+	Constant
+)
+
+var lossNormNames = [...]string{"sequence", "token", "constant"}
+
+func (n LossNorm) String() string {
+	if n < 0 || int(n) >= len(lossNormNames) {
+		return fmt.Sprintf("LossNorm(%d)", int(n))
+	}
+	return lossNormNames[n]
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (n LossNorm) MarshalText() ([]byte, error) { return []byte(n.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (n *LossNorm) UnmarshalText(b []byte) error {
+	for i, name := range lossNormNames {
+		if string(b) == name {
+			*n = LossNorm(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown loss normalisation %q (want %s)", b, strings.Join(lossNormNames[:], ", "))
+}
+
+// Credit selects how rewards become advantages.
+type Credit int
+
+const (
+	// OutcomeCredit gives every token of a completion its group-normalised total reward.
+	OutcomeCredit Credit = iota
+	// ProcessCredit adds, for rewards that score tokens, each token's own group-normalised score
+	// (normalised per answer position across the group), as DeepSeekMath's process supervision.
+	ProcessCredit
+)
+
+var creditNames = [...]string{"outcome", "process"}
+
+func (c Credit) String() string {
+	if c < 0 || int(c) >= len(creditNames) {
+		return fmt.Sprintf("Credit(%d)", int(c))
+	}
+	return creditNames[c]
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (c Credit) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (c *Credit) UnmarshalText(b []byte) error {
+	for i, name := range creditNames {
+		if string(b) == name {
+			*c = Credit(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown credit %q (want %s)", b, strings.Join(creditNames[:], ", "))
+}

@@ -1,0 +1,224 @@
+package trainer
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"mathzero/checkpoints"
+	"mathzero/model"
+)
+
+// Run trains for the configured steps in runDir, which holds config.json, metrics.jsonl (one Stats
+// object a step) and the checkpoints (see package checkpoints). report, if not nil, sees every
+// step's stats. When ctx is cancelled Run finishes the step in flight, saves a checkpoint and
+// returns ctx's error; a crash loses at most the steps since the last checkpoint.
+func (t *Trainer) Run(ctx context.Context, runDir string, report func(Stats)) error {
+	if err := os.MkdirAll(runDir, 0o755); err != nil {
+		return fmt.Errorf("trainer: %w", err)
+	}
+	cfgJSON, err := json.MarshalIndent(t.cfg, "", "  ")
+	if err != nil {
+		return fmt.Errorf("trainer: %w", err)
+	}
+	if err := writeFileAtomic(filepath.Join(runDir, "config.json"), append(cfgJSON, '\n')); err != nil {
+		return err
+	}
+	mf, err := os.OpenFile(filepath.Join(runDir, "metrics.jsonl"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("trainer: %w", err)
+	}
+	defer mf.Close()
+	enc := json.NewEncoder(mf)
+
+	start := time.Now()
+	lastSaved := -1
+	for t.step < t.cfg.Steps {
+		if ctx.Err() != nil {
+			break
+		}
+		st, err := t.Step()
+		if err != nil {
+			return err
+		}
+		last := t.step == t.cfg.Steps
+		if last || (t.cfg.EvalEvery > 0 && t.step%t.cfg.EvalEvery == 0) {
+			accs, err := t.Evaluate()
+			if err != nil {
+				return err
+			}
+			st.HeldOut = make(map[string]float64)
+			done := t.cfg.TargetAccuracy > 0
+			for _, a := range accs {
+				st.HeldOut[a.Skill.String()] = a.Accuracy()
+				done = done && a.Accuracy() >= t.cfg.TargetAccuracy
+			}
+			last = last || done
+		}
+		st.Elapsed = time.Since(start).Seconds()
+		if err := enc.Encode(st); err != nil {
+			return fmt.Errorf("trainer: write metrics: %w", err)
+		}
+		if report != nil {
+			report(st)
+		}
+		if last || (t.cfg.SaveEvery > 0 && t.step%t.cfg.SaveEvery == 0) {
+			if _, err := t.Save(runDir); err != nil {
+				return err
+			}
+			lastSaved = t.step
+		}
+		if last {
+			break
+		}
+	}
+	if err := mf.Sync(); err != nil {
+		return fmt.Errorf("trainer: write metrics: %w", err)
+	}
+	if lastSaved != t.step {
+		if _, err := t.Save(runDir); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
+// rngState is every random source a run needs to continue exactly where it stopped.
+type rngState struct {
+	Problem []byte `json:"problem"` // PCG state, math/rand/v2 binary form
+	Sample  []byte `json:"sample"`
+}
+
+// extraState is the rest of the trainer's state that a checkpoint keeps.
+type extraState struct {
+	Sequences int `json:"sequences"`
+	AdamT     int `json:"adam_t"`
+}
+
+// Save writes a checkpoint of the current step into runDir and returns its directory.
+func (t *Trainer) Save(runDir string) (string, error) {
+	cfgJSON, err := json.Marshal(t.cfg)
+	if err != nil {
+		return "", fmt.Errorf("trainer: save: %w", err)
+	}
+	var rs rngState
+	if rs.Problem, err = t.problemSrc.MarshalBinary(); err != nil {
+		return "", fmt.Errorf("trainer: save: %w", err)
+	}
+	if rs.Sample, err = t.sampleSrc.MarshalBinary(); err != nil {
+		return "", fmt.Errorf("trainer: save: %w", err)
+	}
+	rngJSON, _ := json.Marshal(rs)
+	extraJSON, _ := json.Marshal(extraState{Sequences: t.sequences, AdamT: t.opt.t})
+	ck := &checkpoints.Checkpoint{Step: t.step, Config: cfgJSON, RNG: rngJSON, Extra: extraJSON}
+	for i, p := range t.policy.Tensors {
+		ck.Weights = append(ck.Weights, checkpoints.Tensor{Name: p.Name, Shape: p.Shape, Data: p.Data})
+		ck.Optimizer = append(ck.Optimizer,
+			checkpoints.Tensor{Name: "adam.m/" + p.Name, Shape: p.Shape, Data: t.opt.m[i]},
+			checkpoints.Tensor{Name: "adam.v/" + p.Name, Shape: p.Shape, Data: t.opt.v[i]})
+	}
+	dir, err := checkpoints.Save(runDir, ck)
+	if err != nil {
+		return "", fmt.Errorf("trainer: %w", err)
+	}
+	return dir, nil
+}
+
+// LoadPolicy reads the policy weights and the run configuration from a checkpoint directory, or a
+// run directory meaning its latest checkpoint.
+func LoadPolicy(path string) (*model.Params, Config, error) {
+	ck, err := checkpoints.Load(path)
+	if err != nil {
+		return nil, Config{}, err
+	}
+	cfg, err := decodeConfig(ck.Config)
+	if err != nil {
+		return nil, Config{}, fmt.Errorf("trainer: %s: %w", path, err)
+	}
+	p, err := paramsFrom(cfg.Model, ck.Weights)
+	if err != nil {
+		return nil, Config{}, fmt.Errorf("trainer: %s: %w", path, err)
+	}
+	return p, cfg, nil
+}
+
+func decodeConfig(raw json.RawMessage) (Config, error) {
+	var cfg Config
+	if err := json.Unmarshal(raw, &cfg); err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	if err := cfg.Model.Validate(); err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	return cfg, nil
+}
+
+// paramsFrom builds a policy of shape cfg holding the given tensors, which must match it exactly.
+func paramsFrom(cfg model.Config, ts []checkpoints.Tensor) (*model.Params, error) {
+	p, err := model.Zero(cfg)
+	if err != nil {
+		return nil, err
+	}
+	byName := make(map[string]checkpoints.Tensor, len(ts))
+	for _, t := range ts {
+		byName[t.Name] = t
+	}
+	if len(byName) != len(p.Tensors) {
+		return nil, fmt.Errorf("weights: %d tensors, model %v has %d", len(byName), cfg, len(p.Tensors))
+	}
+	for _, w := range p.Tensors {
+		t, ok := byName[w.Name]
+		if !ok {
+			return nil, fmt.Errorf("weights: tensor %s missing", w.Name)
+		}
+		if !sameShape(t.Shape, w.Shape) {
+			return nil, fmt.Errorf("weights: tensor %s has shape %v, model wants %v", w.Name, t.Shape, w.Shape)
+		}
+		copy(w.Data, t.Data)
+	}
+	return p, nil
+}
+
+func sameShape(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// writeFileAtomic writes data to path through a synced temporary file and a rename, so readers see
+// the old file or the new one, never a torn one.
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("trainer: write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("trainer: write %s: %w", path, err)
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("trainer: write %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("trainer: write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("trainer: write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("trainer: write %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,477 @@
+// Package trainer is mathzero's GRPO loop: sample a group of answers per problem, score them with
+// automated checkers, turn scores into group-relative advantages, and take a clipped policy-gradient
+// step. No loss anywhere is computed against target answer tokens: the only signal is the reward.
+//
+// How it departs from the GRPO of DeepSeekMath (grpo.go writes the objective out):
+//
+//  1. Per-token process credit by default. Rewards with a token form (the built-in partial checker
+//     judges each answer digit) give every token its own advantage, normalised per answer position
+//     across the group, instead of one advantage per completion; without it a policy from random
+//     weights gets almost no signal (see the README's recipe notes).
+//  2. No return-to-go: a token's process score is not summed with later tokens' scores, because our
+//     checkers score each token on its own.
+//  3. The KL anchor is to the frozen initial (random) policy, which makes it an exploration control
+//     (it keeps the policy from collapsing to one answer per problem) rather than a tether to a
+//     pretrained model.
+//  4. Loss normalisation defaults to per token (DAPO) rather than per sequence; both, and Dr. GRPO's
+//     constant, are options (Config.Norm).
+//  5. μ defaults to 1: one pass per batch, so the ratio is 1 and clipping only matters for μ > 1.
+//  6. Operands are zero-padded and answers written least-significant digit first (env/arith), so
+//     each answer digit is a local function of aligned input digits.
+//
+// One step (Trainer.Step) reads top to bottom: problems, rollouts, rewards, advantages, forward and
+// backward through the gorgonia graph, AdamW, stats.
+package trainer
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	G "gorgonia.org/gorgonia"
+
+	"mathzero/env/arith"
+	"mathzero/model"
+	"mathzero/reward"
+)
+
+// Trainer holds one run's policy, optimiser, random sources and compiled graph.
+type Trainer struct {
+	cfg Config
+	mix reward.Mix
+
+	policy, ref         *model.Params // ref is nil when Config.Beta is 0
+	sampler, refSampler *model.Sampler
+	opt                 *adamW
+
+	// Derived once from the config.
+	batch   int // Prompts·G completions a step
+	seqLen  int // positions per sequence in the graph: longest prompt + longest answer - 1
+	maxNew  int // longest answer any skill allows: the rollout cap and Dr. GRPO's L
+	graph   *stepGraph
+	heldOut map[arith.Skill][]arith.Problem
+
+	// Two independent streams, so changing how many tokens are sampled never changes the problems.
+	problemSrc, sampleSrc *rand.PCG
+	problemRNG, sampleRNG *rand.Rand
+
+	step      int
+	sequences int // completions sampled so far
+}
+
+// stepGraph is the policy graph of one batch shape with the GRPO loss on top, compiled once.
+type stepGraph struct {
+	model            *model.Graph
+	obj              *objective
+	vm               G.VM
+	logpVal, entrVal G.Value
+	grads            [][]float32
+}
+
+// New builds a trainer from random weights.
+func New(cfg Config) (*Trainer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	mix, err := reward.Builtins().ParseSpec(cfg.Rewards)
+	if err != nil {
+		return nil, fmt.Errorf("trainer: rewards: %w", err)
+	}
+	return NewWithRewards(cfg, mix)
+}
+
+// NewWithRewards builds a trainer from random weights with an already-composed reward mix (for
+// rewards registered outside the built-ins); cfg.Rewards should be mix.String().
+func NewWithRewards(cfg Config, mix reward.Mix) (*Trainer, error) {
+	if err := cfg.Model.Validate(); err != nil {
+		return nil, fmt.Errorf("trainer: config model: %w", err)
+	}
+	t := &Trainer{cfg: cfg, mix: mix, batch: cfg.Prompts * cfg.G}
+	// Weights from stream 0 of the seed, problems from 1, sampling from 2.
+	policy, err := model.New(cfg.Model, rand.New(rand.NewPCG(cfg.Seed, 0)))
+	if err != nil {
+		return nil, fmt.Errorf("trainer: %w", err)
+	}
+	t.problemSrc, t.sampleSrc = rand.NewPCG(cfg.Seed, 1), rand.NewPCG(cfg.Seed, 2)
+	t.problemRNG, t.sampleRNG = rand.New(t.problemSrc), rand.New(t.sampleSrc)
+	if err := t.setPolicy(policy); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// setPolicy installs the weights and everything derived from them.
+func (t *Trainer) setPolicy(p *model.Params) error {
+	cfg := t.cfg
+	t.policy = p
+	t.sampler = model.NewSampler(p)
+	if cfg.Beta > 0 {
+		t.ref = p.Clone()
+		t.refSampler = model.NewSampler(t.ref)
+	}
+	t.opt = newAdamW(p, cfg.Beta1, cfg.Beta2, cfg.AdamEps, cfg.WeightDecay)
+	longest := 0
+	for _, s := range cfg.Skills {
+		longest = max(longest, s.PromptLen()+s.MaxAnswerLen())
+		t.maxNew = max(t.maxNew, s.MaxAnswerLen())
+	}
+	t.seqLen = longest - 1
+	t.heldOut = make(map[arith.Skill][]arith.Problem)
+	for _, s := range cfg.Skills {
+		t.heldOut[s] = arith.HeldOutSet(s, cfg.EvalSize, cfg.Seed)
+	}
+	g, err := t.buildGraph()
+	if err != nil {
+		return err
+	}
+	t.graph = g
+	return nil
+}
+
+func (t *Trainer) buildGraph() (*stepGraph, error) {
+	mg, err := model.NewGraph(t.policy, t.batch, t.seqLen, t.cfg.Temperature)
+	if err != nil {
+		return nil, fmt.Errorf("trainer: %w", err)
+	}
+	obj, err := newObjective(mg.Logp, mg.Entropy, t.batch*t.seqLen, objectiveParams{
+		eps: t.cfg.Eps, epsHigh: t.cfg.EpsHigh, beta: t.cfg.Beta, entropyCoef: t.cfg.EntropyCoef,
+	})
+	if err != nil {
+		return nil, err
+	}
+	sg := &stepGraph{model: mg, obj: obj}
+	G.Read(mg.Logp, &sg.logpVal)
+	G.Read(mg.Entropy, &sg.entrVal)
+	if _, err := G.Grad(obj.loss, mg.Weights...); err != nil {
+		return nil, fmt.Errorf("trainer: differentiate GRPO loss: %w", err)
+	}
+	sg.vm = G.NewTapeMachine(mg.G, G.BindDualValues(mg.Weights...))
+	for _, w := range t.policy.Tensors {
+		sg.grads = append(sg.grads, make([]float32, len(w.Data)))
+	}
+	return sg, nil
+}
+
+// Config returns the run's configuration.
+func (t *Trainer) Config() Config { return t.cfg }
+
+// Policy returns the live policy weights (updated in place by every step).
+func (t *Trainer) Policy() *model.Params { return t.policy }
+
+// StepCount returns the number of completed steps.
+func (t *Trainer) StepCount() int { return t.step }
+
+// group is one problem and its G scored completions.
+type group struct {
+	problem arith.Problem
+	prompt  []int
+	samples []model.Sample
+	total   []float64   // R_i: weighted total reward
+	outcome []float64   // R^out_i under process credit, R_i under outcome credit
+	parts   [][]float64 // raw score of each reward component
+	partOK  [][]bool
+	tokens  [][]float64 // S_{i,t}, nil without process credit
+	correct []bool
+	adv     [][]float64
+}
+
+// Step runs one GRPO step and returns its statistics.
+func (t *Trainer) Step() (Stats, error) {
+	cfg := t.cfg
+	start := time.Now()
+
+	// 1-3. Problems, rollouts, rewards. Dynamic sampling swaps out groups that carry no signal.
+	groups, rolloutSecs, err := t.rollouts(cfg.Prompts)
+	if err != nil {
+		return Stats{}, err
+	}
+	zeroStd := countZeroStd(groups)
+	if cfg.DynamicSampling {
+		for round := 0; round < 3; round++ {
+			var keep []*group
+			for _, g := range groups {
+				if hasSignal(g) {
+					keep = append(keep, g)
+				}
+			}
+			if len(keep) == len(groups) {
+				break
+			}
+			more, secs, err := t.rollouts(len(groups) - len(keep))
+			if err != nil {
+				return Stats{}, err
+			}
+			rolloutSecs += secs
+			groups = append(keep, more...)
+		}
+	}
+
+	// 4. Advantages.
+	for _, g := range groups {
+		lens := make([]int, len(g.samples))
+		for i, s := range g.samples {
+			lens[i] = len(s.Tokens)
+		}
+		g.adv = groupAdvantages(g.outcome, g.tokens, lens, cfg.ScaleStd)
+	}
+
+	// 5. Forward, backward and AdamW, μ times over the same rollouts.
+	updateStart := time.Now()
+	in, err := t.batchInputs(groups)
+	if err != nil {
+		return Stats{}, err
+	}
+	sg := t.graph
+	lr := cfg.LR
+	if cfg.Warmup > 0 {
+		lr *= math.Min(1, float64(t.step+1)/float64(cfg.Warmup))
+	}
+	var gradNorm, loss float64
+	for pass := 0; pass < cfg.Mu; pass++ {
+		if err := sg.model.SetInputs(in.ids, in.targets); err != nil {
+			return Stats{}, fmt.Errorf("trainer: step %d: %w", t.step+1, err)
+		}
+		sg.obj.set(in.adv, in.oldLogp, in.refLogp, in.weight)
+		if err := sg.vm.RunAll(); err != nil {
+			return Stats{}, fmt.Errorf("trainer: step %d: forward/backward: %w", t.step+1, err)
+		}
+		loss = sg.obj.Loss()
+		if err := sg.model.Grads(sg.grads); err != nil {
+			return Stats{}, fmt.Errorf("trainer: step %d: %w", t.step+1, err)
+		}
+		// gorgonia adds each run's gradients into the weights' buffers.
+		sg.model.ZeroGrads()
+		gradNorm = clipGlobalNorm(sg.grads, cfg.GradClip)
+		if math.IsNaN(gradNorm) || math.IsInf(gradNorm, 0) || math.IsNaN(loss) {
+			sg.vm.Reset()
+			return Stats{}, fmt.Errorf("trainer: step %d: non-finite loss %v or gradient norm %v", t.step+1, loss, gradNorm)
+		}
+		if pass == 0 {
+			// Diagnostics are of the policy that sampled the batch.
+			in.diag = t.diagnostics(in, sg)
+		}
+		t.opt.step(t.policy.Tensors, sg.grads, lr)
+		sg.vm.Reset()
+	}
+	t.step++
+
+	// 6. Stats.
+	st := t.stats(groups, in)
+	st.Loss, st.GradNorm, st.LR = loss, gradNorm, lr
+	st.FracZeroStd = zeroStd
+	st.RolloutSeconds = rolloutSecs
+	st.UpdateSeconds = time.Since(updateStart).Seconds()
+	st.StepSeconds = time.Since(start).Seconds()
+	if st.StepSeconds > 0 {
+		st.TokensPerSec = float64(in.answerTokens) / st.StepSeconds
+	}
+	if cfg.SampleEvery > 0 && t.step%cfg.SampleEvery == 0 {
+		st.Samples = t.samplesOf(groups, 2, 4)
+	}
+	return st, nil
+}
+
+// rollouts draws n problems and samples and scores G completions of each.
+func (t *Trainer) rollouts(n int) ([]*group, float64, error) {
+	cfg := t.cfg
+	groups := make([]*group, n)
+	prompts := make([][]int, 0, n*cfg.G)
+	for i := range groups {
+		s := cfg.Skills[t.problemRNG.IntN(len(cfg.Skills))]
+		p := arith.GenerateTrain(s, t.problemRNG)
+		groups[i] = &group{problem: p, prompt: toInts(arith.Encode(p))}
+		for range cfg.G {
+			prompts = append(prompts, groups[i].prompt)
+		}
+	}
+	start := time.Now()
+	samples, err := t.sampler.Generate(prompts, t.maxNew, cfg.Temperature, int(arith.End), t.sampleRNG)
+	if err != nil {
+		return nil, 0, fmt.Errorf("trainer: rollout: %w", err)
+	}
+	secs := time.Since(start).Seconds()
+	t.sequences += len(samples)
+	for i, g := range groups {
+		g.samples = samples[i*cfg.G : (i+1)*cfg.G]
+		t.score(g)
+	}
+	return groups, secs, nil
+}
+
+// score fills a group's rewards from the checkers.
+func (t *Trainer) score(g *group) {
+	process := t.cfg.Credit == ProcessCredit && t.mix.HasTokens()
+	for _, s := range g.samples {
+		c := reward.Completion{Tokens: toTokens(s.Tokens)}
+		total, parts, ok := t.mix.Score(g.problem, c)
+		g.total = append(g.total, total)
+		g.parts = append(g.parts, parts)
+		g.partOK = append(g.partOK, ok)
+		v, err := arith.DecodeAnswer(c.Tokens)
+		g.correct = append(g.correct, err == nil && v == g.problem.Answer)
+		if !process {
+			g.outcome = append(g.outcome, total)
+			continue
+		}
+		out := 0.0
+		for k, term := range t.mix {
+			if term.Reward.Tokens == nil && ok[k] {
+				out += term.Weight * parts[k]
+			}
+		}
+		g.outcome = append(g.outcome, out)
+		g.tokens = append(g.tokens, t.mix.TokenScores(g.problem, c))
+	}
+}
+
+// hasSignal reports whether any advantage of the group can be non-zero: some reward differs
+// between its completions, in total or at some answer position.
+func hasSignal(g *group) bool {
+	if _, std := meanStd(g.total); std > 0 {
+		return true
+	}
+	if g.tokens == nil {
+		return false
+	}
+	for i := 1; i < len(g.samples); i++ {
+		if len(g.samples[i].Tokens) != len(g.samples[0].Tokens) {
+			return true
+		}
+		for k := range g.tokens[i] {
+			if g.tokens[i][k] != g.tokens[0][k] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// countZeroStd is the fraction of groups whose total rewards are all equal (TRL's frac_reward_zero_std).
+func countZeroStd(groups []*group) float64 {
+	n := 0
+	for _, g := range groups {
+		if _, std := meanStd(g.total); std == 0 {
+			n++
+		}
+	}
+	return float64(n) / float64(len(groups))
+}
+
+// batchInputs lays the groups out as the graph's batch: row b holds prompt and completion, and the
+// per-position vectors are non-zero only where position j predicts an answer token (j+1 ≥ len(prompt)).
+type batchInputs struct {
+	ids, targets                  [][]int
+	adv, oldLogp, refLogp, weight []float32
+	answerTokens, answerSeqs      int
+	diag                          diagnostics
+}
+
+func (t *Trainer) batchInputs(groups []*group) (*batchInputs, error) {
+	T := t.seqLen
+	n := t.batch * T
+	in := &batchInputs{adv: make([]float32, n), oldLogp: make([]float32, n), refLogp: make([]float32, n), weight: make([]float32, n)}
+	var lens []int
+	var prompts, completions [][]int
+	for _, g := range groups {
+		for _, s := range g.samples {
+			lens = append(lens, len(s.Tokens))
+			prompts = append(prompts, g.prompt)
+			completions = append(completions, s.Tokens)
+		}
+	}
+	var refLogp [][]float32
+	if t.refSampler != nil {
+		var err error
+		if refLogp, err = t.refSampler.LogProbs(prompts, completions, t.cfg.Temperature); err != nil {
+			return nil, fmt.Errorf("trainer: reference log-probs: %w", err)
+		}
+	}
+	weights := lossWeights(t.cfg.Norm, lens, t.maxNew)
+	b := 0
+	for _, g := range groups {
+		for i, s := range g.samples {
+			seq := append(append(make([]int, 0, T+1), g.prompt...), s.Tokens...)
+			ids, targets := make([]int, T), make([]int, T)
+			for j := 0; j < T; j++ {
+				ids[j], targets[j] = int(arith.Pad), int(arith.Pad)
+				if j < len(seq) {
+					ids[j] = seq[j]
+				}
+				if j+1 < len(seq) {
+					targets[j] = seq[j+1]
+				}
+			}
+			in.ids, in.targets = append(in.ids, ids), append(in.targets, targets)
+			for k := range s.Tokens {
+				j := b*T + len(g.prompt) - 1 + k
+				in.adv[j] = float32(g.adv[i][k])
+				in.oldLogp[j] = s.Logp[k]
+				if refLogp != nil {
+					in.refLogp[j] = refLogp[b][k]
+				} else {
+					in.refLogp[j] = s.Logp[k]
+				}
+				in.weight[j] = float32(weights[b][k])
+			}
+			in.answerTokens += len(s.Tokens)
+			b++
+		}
+	}
+	in.answerSeqs = b
+	if b != t.batch {
+		return nil, fmt.Errorf("trainer: batch has %d completions, graph expects %d", b, t.batch)
+	}
+	return in, nil
+}
+
+// diagnostics of the policy that sampled the batch, from the graph's own log-probs and entropies.
+type diagnostics struct {
+	kl, clipFrac, entropy float64
+}
+
+func (t *Trainer) diagnostics(in *batchInputs, sg *stepGraph) diagnostics {
+	logp, _ := sg.logpVal.Data().([]float32)
+	entr, _ := sg.entrVal.Data().([]float32)
+	n := len(in.weight)
+	if len(logp) != n || len(entr) != n {
+		return diagnostics{math.NaN(), math.NaN(), math.NaN()}
+	}
+	f := func(x []float32) []float64 {
+		out := make([]float64, len(x))
+		for i, v := range x {
+			out[i] = float64(v)
+		}
+		return out
+	}
+	ts := referenceObjective(f(logp), f(entr), f(in.oldLogp), f(in.refLogp), f(in.adv), f(in.weight),
+		objectiveParams{eps: t.cfg.Eps, epsHigh: t.cfg.EpsHigh, beta: t.cfg.Beta, entropyCoef: t.cfg.EntropyCoef})
+	var e float64
+	tokens := 0
+	for k, w := range in.weight {
+		if w != 0 {
+			e += float64(entr[k])
+			tokens++
+		}
+	}
+	if tokens > 0 {
+		e /= float64(tokens)
+	}
+	return diagnostics{kl: ts.kl, clipFrac: ts.clipFrac, entropy: e}
+}
+
+func toInts(ts []arith.Token) []int {
+	out := make([]int, len(ts))
+	for i, t := range ts {
+		out[i] = int(t)
+	}
+	return out
+}
+
+func toTokens(xs []int) []arith.Token {
+	out := make([]arith.Token, len(xs))
+	for i, x := range xs {
+		out[i] = arith.Token(x)
+	}
+	return out
+}

@@ -1,0 +1,171 @@
+package trainer
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"mathzero/env/arith"
+	"mathzero/model"
+)
+
+// tinyConfig is a run small enough for unit tests.
+func tinyConfig() Config {
+	cfg := Default()
+	cfg.Model = model.Config{Vocab: arith.VocabSize, Ctx: 12, DModel: 16, Heads: 2, Layers: 1, DFF: 32}
+	cfg.Skills = Skills{{Kind: arith.Add, Digits: 1}}
+	cfg.Prompts, cfg.G = 4, 4
+	cfg.Steps = 3
+	cfg.EvalSize = 20
+	return cfg
+}
+
+func TestConfigValidate(t *testing.T) {
+	if err := Default().Validate(); err != nil {
+		t.Fatalf("Default().Validate() = %v", err)
+	}
+	tests := []struct {
+		field  string
+		mutate func(*Config)
+	}{
+		{"steps", func(c *Config) { c.Steps = 0 }},
+		{"g", func(c *Config) { c.G = 1 }},
+		{"lr", func(c *Config) { c.LR = math.NaN() }},
+		{"lr", func(c *Config) { c.LR = -1 }},
+		{"eps", func(c *Config) { c.Eps = 1.5 }},
+		{"beta", func(c *Config) { c.Beta = math.Inf(1) }},
+		{"temperature", func(c *Config) { c.Temperature = 0 }},
+		{"norm", func(c *Config) { c.Norm = 7 }},
+		{"rewards", func(c *Config) { c.Rewards = "correct=1,bogus=2" }},
+		{"skills", func(c *Config) { c.Skills = nil }},
+		{"skills", func(c *Config) { c.Skills = Skills{{Kind: arith.Add, Digits: 6}}; c.Model.Ctx = 12 }},
+		{"model", func(c *Config) { c.Model.Heads = 3 }},
+		{"target_accuracy", func(c *Config) { c.TargetAccuracy = 2 }},
+	}
+	for _, tc := range tests {
+		c := Default()
+		tc.mutate(&c)
+		err := c.Validate()
+		if err == nil || !strings.Contains(err.Error(), tc.field) {
+			t.Errorf("Validate() with bad %s = %v; want an error naming %q", tc.field, err, tc.field)
+		}
+	}
+}
+
+func TestConfigJSONRoundTrip(t *testing.T) {
+	c := Default()
+	c.Skills = Skills{{Kind: arith.Add, Digits: 1}, {Kind: arith.Sub, Digits: 3}}
+	c.Norm, c.Credit = Constant, OutcomeCredit
+	b, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"skills":"add1,sub3"`) || !strings.Contains(string(b), `"norm":"constant"`) {
+		t.Errorf("JSON %s lacks readable skills or norm", b)
+	}
+	var back Config
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back, c) {
+		t.Errorf("round trip: got %+v; want %+v", back, c)
+	}
+	if err := json.Unmarshal([]byte(`{"norm":"fancy"}`), &back); err == nil {
+		t.Error("unknown norm accepted")
+	}
+}
+
+// TestSmoke trains a few steps: the loss stays finite and every parameter tensor moves.
+func TestSmoke(t *testing.T) {
+	cfg := tinyConfig()
+	tr, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := tr.Policy().Clone()
+	for i := 0; i < cfg.Steps; i++ {
+		st, err := tr.Step()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.IsNaN(st.Loss) || math.IsInf(st.Loss, 0) || math.IsNaN(st.Entropy) || math.IsNaN(st.KL) {
+			t.Fatalf("step %d: non-finite stats %+v", st.Step, st)
+		}
+		if st.Sequences != (i+1)*cfg.Prompts*cfg.G {
+			t.Errorf("step %d: %d sequences; want %d", st.Step, st.Sequences, (i+1)*cfg.Prompts*cfg.G)
+		}
+	}
+	for i, w := range tr.Policy().Tensors {
+		if reflect.DeepEqual(w.Data, before.Tensors[i].Data) {
+			t.Errorf("parameter %s did not move in %d steps", w.Name, cfg.Steps)
+		}
+	}
+}
+
+// TestDeterministic: the same seed gives the same run, bit for bit; another seed does not.
+func TestDeterministic(t *testing.T) {
+	run := func(seed uint64) *model.Params {
+		cfg := tinyConfig()
+		cfg.Seed = seed
+		tr, err := New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < cfg.Steps; i++ {
+			if _, err := tr.Step(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return tr.Policy()
+	}
+	a, b, c := run(3), run(3), run(4)
+	for i := range a.Tensors {
+		if !reflect.DeepEqual(a.Tensors[i].Data, b.Tensors[i].Data) {
+			t.Fatalf("same seed, different %s", a.Tensors[i].Name)
+		}
+	}
+	if reflect.DeepEqual(a.Tensors[0].Data, c.Tensors[0].Data) {
+		t.Error("different seeds gave the same weights")
+	}
+}
+
+// TestRunWritesRunFolder runs the loop into a folder and loads the result back for evaluation.
+func TestRunWritesRunFolder(t *testing.T) {
+	cfg := tinyConfig()
+	cfg.EvalEvery, cfg.SaveEvery = 2, 2
+	dir := t.TempDir()
+	tr, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen []Stats
+	if err := tr.Run(t.Context(), dir, func(s Stats) { seen = append(seen, s) }); err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != cfg.Steps || seen[1].HeldOut == nil || seen[2].HeldOut == nil {
+		t.Fatalf("reports %+v; want %d steps with held-out accuracy at steps 2 and 3", seen, cfg.Steps)
+	}
+	lines, err := os.ReadFile(filepath.Join(dir, "metrics.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(lines), "\n"); n != cfg.Steps {
+		t.Errorf("metrics.jsonl has %d lines; want %d", n, cfg.Steps)
+	}
+	p, back, err := LoadPolicy(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back, cfg) {
+		t.Errorf("config from checkpoint %+v; want %+v", back, cfg)
+	}
+	for i, w := range tr.Policy().Tensors {
+		if !reflect.DeepEqual(w.Data, p.Tensors[i].Data) {
+			t.Errorf("loaded %s differs from the trained one", w.Name)
+		}
+	}
+}
