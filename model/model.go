@@ -2,8 +2,8 @@
 // parameters are plain []float32 slices shared by two engines:
 //
 //   - [Sampler], a plain-Go forward pass with a KV cache, for rollouts and scoring: it batches all
-//     active sequences of a step into one matrix product per weight (gonum's blas32, so a faster
-//     BLAS installed with blas32.Use speeds it up);
+//     active sequences of a step into one matrix product per weight (the AVX2/AVX-512 Sgemm of
+//     internal/kernel);
 //   - [Graph], a gorgonia expression graph over the same slices (tensor.WithBacking) that yields
 //     per-token log-probs and entropies, on which a trainer builds its loss and takes gradients;
 //     its LayerNorm, linear layers, GELU and attention are fused ops whose gradients are written

@@ -15,8 +15,8 @@ package model
 // Slice(qkv, nil, S(0, 128)) and v silently became q (caught by the default-config agreement
 // test; slices whose bounds agree modulo 256 on the same node collide).
 //
-// Matrix products go through gonum's blas32 (so a faster BLAS installed with blas32.Use serves
-// the graph and the Sampler alike).
+// Matrix products go through internal/kernel's Sgemm, which serves
+// the graph and the Sampler alike.
 
 import (
 	"errors"
@@ -29,9 +29,10 @@ import (
 
 	"github.com/chewxy/hm"
 	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas32"
+
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+	"mathzero/internal/kernel"
 )
 
 // Types for the ops' signatures: a is the element type, shared by all inputs.
@@ -287,10 +288,11 @@ func (o matMulOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 	if o.transB {
 		tb = blas.Trans
 	}
-	blas32.Gemm(ta, tb, 1,
-		blas32.General{Rows: s[0][0], Cols: s[0][1], Stride: s[0][1], Data: d[0]},
-		blas32.General{Rows: s[1][0], Cols: s[1][1], Stride: s[1][1], Data: d[1]},
-		0, blas32.General{Rows: m, Cols: n, Stride: n, Data: c})
+	k := s[0][1]
+	if o.transA {
+		k = s[0][0]
+	}
+	gemm.Sgemm(ta, tb, m, n, k, 1, d[0], s[0][1], d[1], s[1][1], 0, c, n)
 	return t, nil
 }
 
@@ -692,3 +694,7 @@ func (g attentionGradOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 func (attentionGradOp) SymDiff(gorgonia.Nodes, *gorgonia.Node, *gorgonia.Node) (gorgonia.Nodes, error) {
 	return nil, errors.New("model: attention's gradient is not differentiable again")
 }
+
+// gemm is the matrix core of the graph's products and of the sampler: the project's own AVX2/AVX-512
+// Sgemm (package internal/kernel), which falls back to plain Go on other CPUs.
+var gemm kernel.Implementation

@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 
 	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas32"
 )
 
 // Sampler runs the model forward in plain Go with a KV cache, for rollouts (Generate) and
@@ -16,7 +15,7 @@ import (
 //
 // Every call pushes the rows it has to compute (all prompt tokens first, then one row per active
 // sequence and step) through the network in chunks, one matrix product per weight and chunk via
-// blas32.Gemm; attention reads the cached keys and values of each row's own sequence. Each row
+// the kernel Sgemm; attention reads the cached keys and values of each row's own sequence. Each row
 // carries its own position, so prompts of different lengths are prefilled together in one pass.
 // GELU and attention are split across GOMAXPROCS goroutines on large chunks. The KV cache holds
 // 2·Layers·len(prompts)·Ctx·DModel floats (33 MB for 512 prompts of the default config).
@@ -389,7 +388,7 @@ func (s *Sampler) attention(att, qkv []float32, rows []row, l int) {
 }
 
 // linear computes dst = src @ w + b (or dst += src @ w + b when accumulate), for src of n rows
-// of width in and w of shape [in, out], through blas32.Gemm.
+// of width in and w of shape [in, out], through the kernel Sgemm.
 func linear(dst, src []float32, n, in, out int, w, b []float32, accumulate bool) {
 	beta := float32(1)
 	if !accumulate {
@@ -397,11 +396,7 @@ func linear(dst, src []float32, n, in, out int, w, b []float32, accumulate bool)
 			copy(dst[i*out:(i+1)*out], b)
 		}
 	}
-	blas32.Gemm(blas.NoTrans, blas.NoTrans, 1,
-		blas32.General{Rows: n, Cols: in, Stride: in, Data: src[:n*in]},
-		blas32.General{Rows: in, Cols: out, Stride: out, Data: w},
-		beta,
-		blas32.General{Rows: n, Cols: out, Stride: out, Data: dst[:n*out]})
+	gemm.Sgemm(blas.NoTrans, blas.NoTrans, n, out, in, 1, src[:n*in], in, w, out, beta, dst[:n*out], out)
 	if accumulate {
 		for i := 0; i < n; i++ {
 			di := dst[i*out : (i+1)*out]
