@@ -37,8 +37,11 @@ type Graph struct {
 	Weights []*gorgonia.Node // one per Params.Tensors, same order and names, backed by the same []float32
 	Logp    *gorgonia.Node   // (Batch·SeqLen): log π(targets[b][t] | ids[b][0..t]) at the graph's temperature
 	Entropy *gorgonia.Node   // (Batch·SeqLen): -Σ_v π(v | ids[b][0..t]) log π(v | ids[b][0..t])
-	Batch   int
-	SeqLen  int
+	// MeanLogp is (1/V) Σ_v log π(v | ids[b][0..t]), shape (Batch·SeqLen): -MeanLogp - log V is
+	// the exact KL(uniform || π) at each position, an anchor that keeps every token possible.
+	MeanLogp *gorgonia.Node
+	Batch    int
+	SeqLen   int
 
 	cfg         Config
 	temperature float64
@@ -244,6 +247,7 @@ func (b *builder) build(p *Params, batch, seqLen int, tau float64) (*Graph, erro
 	logp := b.logSoftmax(logits) // (N, V)
 	gr.Logp = b.do(gorgonia.Sum(b.do(gorgonia.HadamardProd(logp, onehot)), 1))
 	gr.Entropy = b.do(gorgonia.Neg(b.do(gorgonia.Sum(b.do(gorgonia.HadamardProd(b.do(gorgonia.Exp(logp)), logp)), 1))))
+	gr.MeanLogp = b.do(gorgonia.Mean(logp, 1))
 	if b.err != nil {
 		return nil, b.err
 	}

@@ -82,8 +82,9 @@ func TestGraphMatchesReference(t *testing.T) {
 	}
 }
 
-// trainerLoss adds to g, as the trainer does, the loss -Σ_r w_r Logp_r + c Σ_r Entropy_r with w a
-// constant input vector, and returns the loss node and the value the run reads into.
+// trainerLoss adds to g, as the trainer does, the loss -Σ_r w_r Logp_r + c Σ_r Entropy_r +
+// meanLogpCoef Σ_r MeanLogp_r with w a constant input vector, and returns the loss node and the
+// value the run reads into.
 func trainerLoss(t testing.TB, g *Graph, w []float32, c float64) (*gorgonia.Node, *gorgonia.Value) {
 	t.Helper()
 	n := g.Batch * g.SeqLen
@@ -99,6 +100,12 @@ func trainerLoss(t testing.TB, g *Graph, w []float32, c float64) (*gorgonia.Node
 	must(t, err)
 	loss, err := gorgonia.Sub(ent, obj)
 	must(t, err)
+	ml, err := gorgonia.Sum(g.MeanLogp)
+	must(t, err)
+	ml, err = gorgonia.Mul(ml, gorgonia.NewConstant(float32(meanLogpCoef)))
+	must(t, err)
+	loss, err = gorgonia.Add(loss, ml)
+	must(t, err)
 	var v gorgonia.Value
 	gorgonia.Read(loss, &v)
 	if _, err := gorgonia.Grad(loss, g.Weights...); err != nil {
@@ -106,6 +113,9 @@ func trainerLoss(t testing.TB, g *Graph, w []float32, c float64) (*gorgonia.Node
 	}
 	return loss, &v
 }
+
+// meanLogpCoef weights MeanLogp in the test loss, so its gradient is checked too.
+const meanLogpCoef = 0.3
 
 func must(t testing.TB, err error) {
 	t.Helper()
@@ -121,6 +131,14 @@ func refLoss(p *Params, ids, targets [][]int, w []float32, c, tau float64) float
 		logp, ent := refLogpEntropy(p, ids[b], targets[b], tau)
 		for i := range logp {
 			loss += -float64(w[b*len(ids[b])+i])*logp[i] + c*ent[i]
+		}
+		for _, lg := range refLogits(p, ids[b]) {
+			ls := refLogSoftmax(lg, tau)
+			var m float64
+			for _, v := range ls {
+				m += v
+			}
+			loss += meanLogpCoef * m / float64(len(ls))
 		}
 	}
 	return loss

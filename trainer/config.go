@@ -18,25 +18,26 @@ type Config struct {
 	Model model.Config `json:"model"`
 	// Skills are the problem kinds practised, sampled uniformly per prompt [add2].
 	Skills Skills `json:"skills"`
-	// Rewards is the reward composition as a spec, "name=weight,..." [correct=1,format=0.1,partial=0.5].
+	// Rewards is the reward composition as a spec, "name=weight,..."; a component of weight 0 is
+	// scored and logged but does not move the policy [partial=1,correct=0,format=0].
 	Rewards string `json:"rewards"`
 
-	// Steps is the number of optimisation steps of the run [600].
+	// Steps is the number of optimisation steps of the run [2000].
 	Steps int `json:"steps"`
 	// Seed seeds every random source of the run: initial weights, problems and sampling [1].
 	Seed uint64 `json:"seed"`
-	// Prompts is the number of distinct problems per step [32].
+	// Prompts is the number of distinct problems per step [64].
 	Prompts int `json:"prompts"`
 	// G is the group size: completions sampled per problem [8].
 	G int `json:"g"`
 	// Temperature is the sampling temperature of rollouts; log-probs are of that distribution [1].
 	Temperature float64 `json:"temperature"`
 
-	// LR is Adam's peak learning rate, reached after Warmup steps and then held [2e-3].
+	// LR is Adam's peak learning rate, reached after Warmup steps and then held [1e-3].
 	LR float64 `json:"lr"`
 	// Warmup is the number of steps of linear learning-rate warm-up [20].
 	Warmup int `json:"warmup"`
-	// Beta1 and Beta2 are Adam's moment decays [0.9, 0.99].
+	// Beta1 and Beta2 are Adam's moment decays [0.9, 0.999].
 	Beta1 float64 `json:"beta1"`
 	Beta2 float64 `json:"beta2"`
 	// AdamEps is Adam's denominator epsilon [1e-8].
@@ -52,8 +53,11 @@ type Config struct {
 	EpsHigh float64 `json:"eps_high"`
 	// Mu is the number of optimisation passes over each batch of rollouts (GRPO's μ) [1].
 	Mu int `json:"mu"`
-	// Beta weights the k3 KL penalty to the frozen initial policy; 0 builds no reference [0.05].
+	// Beta weights the k3 KL penalty to the frozen initial policy; 0 builds no reference [0].
 	Beta float64 `json:"beta"`
+	// UniformKL weights the exact KL(uniform || π) at each answer token, an exploration anchor
+	// that keeps every token's probability away from zero; 0 disables it [0.02].
+	UniformKL float64 `json:"uniform_kl"`
 	// EntropyCoef weights an entropy bonus on answer tokens; 0 disables it [0].
 	EntropyCoef float64 `json:"entropy_coef"`
 	// Norm is how the per-token objective is averaged into the loss [token].
@@ -64,6 +68,11 @@ type Config struct {
 	// Credit selects outcome-only advantages or per-token process advantages where a reward scores
 	// tokens [process].
 	Credit Credit `json:"credit"`
+	// Curriculum, when positive, starts on the easiest problems (arith.NoCarry: no carries or
+	// borrows) and moves up a level (arith.NoOverflow, then every problem) once the sampled exact
+	// accuracy, averaged over the last 10 steps, reaches it; 0 practises every problem from the
+	// start [0.6].
+	Curriculum float64 `json:"curriculum"`
 	// DynamicSampling resamples groups with no signal at all (DAPO), up to 3 extra rounds a step [false].
 	DynamicSampling bool `json:"dynamic_sampling"`
 
@@ -85,24 +94,26 @@ func Default() Config {
 	return Config{
 		Model:       model.DefaultConfig(),
 		Skills:      Skills{{Kind: arith.Add, Digits: 2}},
-		Rewards:     "correct=1,format=0.1,partial=0.5",
-		Steps:       600,
+		Rewards:     "partial=1,correct=0,format=0",
+		Steps:       2000,
 		Seed:        1,
-		Prompts:     32,
+		Prompts:     64,
 		G:           8,
 		Temperature: 1,
-		LR:          2e-3,
+		LR:          1e-3,
 		Warmup:      20,
 		Beta1:       0.9,
-		Beta2:       0.99,
+		Beta2:       0.999,
 		AdamEps:     1e-8,
 		GradClip:    1,
 		Eps:         0.2,
 		Mu:          1,
-		Beta:        0.05,
+		Beta:        0,
+		UniformKL:   0.02,
 		Norm:        PerToken,
 		ScaleStd:    true,
 		Credit:      ProcessCredit,
+		Curriculum:  0.6,
 		EvalEvery:   50,
 		EvalSize:    500,
 		SaveEvery:   100,
@@ -150,6 +161,7 @@ func (c Config) Validate() error {
 		{"eps_high", !(c.EpsHigh >= 0) || math.IsInf(c.EpsHigh, 0), c.EpsHigh},
 		{"mu", c.Mu < 1, c.Mu},
 		{"beta", !(c.Beta >= 0) || math.IsInf(c.Beta, 0), c.Beta},
+		{"uniform_kl", !(c.UniformKL >= 0) || math.IsInf(c.UniformKL, 0), c.UniformKL},
 		{"entropy_coef", !(c.EntropyCoef >= 0) || math.IsInf(c.EntropyCoef, 0), c.EntropyCoef},
 		{"norm", c.Norm < PerSequence || c.Norm > Constant, c.Norm},
 		{"credit", c.Credit < OutcomeCredit || c.Credit > ProcessCredit, c.Credit},
@@ -157,6 +169,7 @@ func (c Config) Validate() error {
 		{"eval_size", c.EvalSize < 1, c.EvalSize},
 		{"save_every", c.SaveEvery < 0, c.SaveEvery},
 		{"sample_every", c.SampleEvery < 0, c.SampleEvery},
+		{"curriculum", !(c.Curriculum >= 0 && c.Curriculum <= 1), c.Curriculum},
 		{"target_accuracy", !(c.TargetAccuracy >= 0 && c.TargetAccuracy <= 1), c.TargetAccuracy},
 	} {
 		if k.bad {

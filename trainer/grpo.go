@@ -5,14 +5,18 @@ package trainer
 // ρ_{i,t} = π_θ(o_{i,t} | q, o_{i,<t}) / π_old(o_{i,t} | q, o_{i,<t}),
 //
 //	J(θ) = Σ_i Σ_t w_{i,t} [ min(ρ_{i,t} Â_{i,t}, clip(ρ_{i,t}, 1-ε, 1+ε_high) Â_{i,t})
-//	                         - β D_KL[π_θ || π_ref]_{i,t} + c_H H_{i,t} ]
+//	                         - β D_KL[π_θ || π_ref]_{i,t} - β_u D_KL[u || π_θ]_{i,t} + c_H H_{i,t} ]
 //	D_KL,t = π_ref/π_θ - log(π_ref/π_θ) - 1            (Schulman's k3 estimator, per token)
+//	D_KL[u || π_θ]_t = -(1/V) Σ_v log π_θ(v) - log V    (exact, u the uniform distribution)
 //
 // and the loss is -J. Symbols map to identifiers as follows:
 //
 //	G        Config.G            group size
 //	ε        Config.Eps, eps     clip range; ε_high is Config.EpsHigh (DAPO's clip-higher), ε when 0
 //	β        Config.Beta, beta   KL weight; 0 builds no reference policy at all
+//	β_u      Config.UniformKL    anchor to the uniform policy (not in the paper): unlike the entropy
+//	                             bonus it grows without bound as any token's probability goes to
+//	                             zero, so no answer is ever ruled out before it has been tried
 //	c_H      Config.EntropyCoef  entropy bonus (not in the paper; 0 by default)
 //	Â        adv                 advantages, per token (see below)
 //	ρ        ratio               exp(logp - oldLogp)
@@ -140,11 +144,13 @@ type objective struct {
 }
 
 type objectiveParams struct {
-	eps, epsHigh, beta, entropyCoef float64
+	eps, epsHigh, beta, uniformKL, entropyCoef float64
+	vocab                                      int // V, for the uniform KL
 }
 
-// newObjective adds the GRPO loss on top of logp and entropy (each of n elements) in their graph.
-func newObjective(logp, entropy *G.Node, n int, p objectiveParams) (*objective, error) {
+// newObjective adds the GRPO loss on top of logp, entropy and meanLogp (each of n elements) in
+// their graph; meanLogp is (1/V) Σ_v log π(v) and may be nil when p.uniformKL is 0.
+func newObjective(logp, entropy, meanLogp *G.Node, n int, p objectiveParams) (*objective, error) {
 	g := logp.Graph()
 	vec := func(name string) *G.Node {
 		return G.NewVector(g, tensor.Float32, G.WithShape(n), G.WithName(name),
@@ -175,6 +181,12 @@ func newObjective(logp, entropy *G.Node, n int, p objectiveParams) (*objective, 
 		d := op(G.Sub(o.refLogp, logp))
 		kl := op(G.Sub(op(G.Sub(op(G.Exp(d)), d)), scalar(1)))
 		obj = op(G.Sub(obj, op(G.HadamardProd(scalar(p.beta), kl))))
+	}
+	if p.uniformKL > 0 {
+		// β_u·KL(u||π) = -β_u·meanLogp - β_u·log V; the constant has no gradient but keeps the
+		// loss's value the KL's.
+		ukl := op(G.Sub(op(G.Neg(meanLogp)), scalar(math.Log(float64(p.vocab)))))
+		obj = op(G.Sub(obj, op(G.HadamardProd(scalar(p.uniformKL), ukl))))
 	}
 	if p.entropyCoef > 0 {
 		obj = op(G.Add(obj, op(G.HadamardProd(scalar(p.entropyCoef), entropy))))
@@ -211,7 +223,7 @@ type tokenStats struct {
 	clipFrac float64 // fraction of answer tokens whose ratio was clipped in the direction of Â
 }
 
-func referenceObjective(logp, entropy, oldLogp, refLogp, adv, weight []float64, p objectiveParams) tokenStats {
+func referenceObjective(logp, entropy, meanLogp, oldLogp, refLogp, adv, weight []float64, p objectiveParams) tokenStats {
 	hi := p.eps
 	if p.epsHigh > 0 {
 		hi = p.epsHigh
@@ -234,6 +246,9 @@ func referenceObjective(logp, entropy, oldLogp, refLogp, adv, weight []float64, 
 		kl := math.Exp(d) - d - 1
 		if p.beta > 0 {
 			obj -= p.beta * kl
+		}
+		if p.uniformKL > 0 {
+			obj -= p.uniformKL * (-meanLogp[k] - math.Log(float64(p.vocab)))
 		}
 		obj += p.entropyCoef * entropy[k]
 		s.loss -= weight[k] * obj

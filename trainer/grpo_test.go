@@ -136,16 +136,18 @@ func TestObjectiveAgainstReference(t *testing.T) {
 		{eps: 0.2},
 		{eps: 0.2, epsHigh: 0.28, beta: 0.1},
 		{eps: 0.1, beta: 0.05, entropyCoef: 0.01},
+		{eps: 0.2, uniformKL: 0.02, vocab: 20},
 	} {
 		const n = 24
 		rng := rand.New(rand.NewPCG(1, 2))
-		logp, entr, old, ref, adv, w := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+		logp, entr, meanLogp, old, ref, adv, w := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
 		for k := 0; k < n; k++ {
 			old[k] = -0.2 - 2*rng.Float64()
 			// Ratios spread over [0.6, 1.5]: some clipped either way, some not.
 			logp[k] = old[k] + math.Log(0.6+0.9*rng.Float64())
 			ref[k] = old[k] + 0.3*rng.NormFloat64()
 			entr[k] = rng.Float64()
+			meanLogp[k] = -3 - rng.Float64()
 			adv[k] = rng.NormFloat64()
 			if k%5 != 0 {
 				w[k] = rng.Float64() // every fifth is off the answer
@@ -155,25 +157,32 @@ func TestObjectiveAgainstReference(t *testing.T) {
 		vec := func(name string, x []float64) *G.Node {
 			return G.NewVector(g, tensor.Float32, G.WithShape(n), G.WithName(name), G.WithValue(tensor.New(tensor.WithShape(n), tensor.WithBacking(f32(x)))))
 		}
-		logpN, entrN := vec("logp", logp), vec("entropy", entr)
-		obj, err := newObjective(logpN, entrN, n, p)
+		logpN, entrN, meanN := vec("logp", logp), vec("entropy", entr), vec("meanLogp", meanLogp)
+		obj, err := newObjective(logpN, entrN, meanN, n, p)
 		if err != nil {
 			t.Fatal(err)
 		}
 		obj.set(f32(adv), f32(old), f32(ref), f32(w))
-		var gradVal G.Value
-		grads, err := G.Grad(obj.loss, logpN)
+		var gradVal, meanGradVal G.Value
+		wrt := []*G.Node{logpN}
+		if p.uniformKL > 0 {
+			wrt = append(wrt, meanN)
+		}
+		grads, err := G.Grad(obj.loss, wrt...)
 		if err != nil {
 			t.Fatal(err)
 		}
 		G.Read(grads[0], &gradVal)
+		if p.uniformKL > 0 {
+			G.Read(grads[1], &meanGradVal)
+		}
 		vm := G.NewTapeMachine(g)
 		if err := vm.RunAll(); err != nil {
 			t.Fatal(err)
 		}
 		// Round the inputs through float32 so both sides see the same numbers.
-		logp, entr, old, ref, adv, w = f64(f32(logp)), f64(f32(entr)), f64(f32(old)), f64(f32(ref)), f64(f32(adv)), f64(f32(w))
-		want := referenceObjective(logp, entr, old, ref, adv, w, p).loss
+		logp, entr, meanLogp, old, ref, adv, w = f64(f32(logp)), f64(f32(entr)), f64(f32(meanLogp)), f64(f32(old)), f64(f32(ref)), f64(f32(adv)), f64(f32(w))
+		want := referenceObjective(logp, entr, meanLogp, old, ref, adv, w, p).loss
 		if got := obj.Loss(); math.Abs(got-want) > 1e-5*math.Max(1, math.Abs(want)) {
 			t.Errorf("%+v: graph loss %v; reference %v", p, got, want)
 		}
@@ -183,9 +192,18 @@ func TestObjectiveAgainstReference(t *testing.T) {
 			up, down := append([]float64(nil), logp...), append([]float64(nil), logp...)
 			up[k] += h
 			down[k] -= h
-			fd := (referenceObjective(up, entr, old, ref, adv, w, p).loss - referenceObjective(down, entr, old, ref, adv, w, p).loss) / (2 * h)
+			fd := (referenceObjective(up, entr, meanLogp, old, ref, adv, w, p).loss - referenceObjective(down, entr, meanLogp, old, ref, adv, w, p).loss) / (2 * h)
 			if math.Abs(float64(grad[k])-fd) > 1e-4*math.Max(1, math.Abs(fd)) {
 				t.Errorf("%+v: dloss/dlogp[%d] = %v; finite difference %v", p, k, grad[k], fd)
+			}
+			if p.uniformKL > 0 {
+				up, down := append([]float64(nil), meanLogp...), append([]float64(nil), meanLogp...)
+				up[k] += h
+				down[k] -= h
+				fd := (referenceObjective(logp, entr, up, old, ref, adv, w, p).loss - referenceObjective(logp, entr, down, old, ref, adv, w, p).loss) / (2 * h)
+				if g := float64(meanGradVal.Data().([]float32)[k]); math.Abs(g-fd) > 1e-4*math.Max(1, math.Abs(fd)) {
+					t.Errorf("%+v: dloss/dmeanLogp[%d] = %v; finite difference %v", p, k, g, fd)
+				}
 			}
 		}
 		vm.Close()

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"mathzero/checkpoints"
+	"mathzero/env/arith"
 	"mathzero/model"
 )
 
@@ -94,8 +95,9 @@ type rngState struct {
 
 // extraState is the rest of the trainer's state that a checkpoint keeps.
 type extraState struct {
-	Sequences int `json:"sequences"`
-	AdamT     int `json:"adam_t"`
+	Sequences int         `json:"sequences"`
+	AdamT     int         `json:"adam_t"`
+	Level     arith.Level `json:"level"`
 }
 
 // Save writes a checkpoint of the current step into runDir and returns its directory.
@@ -112,7 +114,7 @@ func (t *Trainer) Save(runDir string) (string, error) {
 		return "", fmt.Errorf("trainer: save: %w", err)
 	}
 	rngJSON, _ := json.Marshal(rs)
-	extraJSON, _ := json.Marshal(extraState{Sequences: t.sequences, AdamT: t.opt.t})
+	extraJSON, _ := json.Marshal(extraState{Sequences: t.sequences, AdamT: t.opt.t, Level: t.level})
 	ck := &checkpoints.Checkpoint{Step: t.step, Config: cfgJSON, RNG: rngJSON, Extra: extraJSON}
 	for i, p := range t.policy.Tensors {
 		ck.Weights = append(ck.Weights, checkpoints.Tensor{Name: p.Name, Shape: p.Shape, Data: p.Data})

@@ -21,6 +21,7 @@ type Stats struct {
 	Rewards     map[string]float64 `json:"rewards"`       // mean of each component's raw score
 	FracZeroStd float64            `json:"frac_zero_std"` // groups whose totals were all equal
 	Accuracy    float64            `json:"accuracy"`      // sampled completions exactly right
+	Level       int                `json:"level"`         // curriculum level practised (arith.Level)
 
 	// HeldOut is greedy accuracy on the fixed held-out problems, per skill, on steps that measure it.
 	HeldOut map[string]float64 `json:"held_out,omitempty"`
@@ -186,7 +187,7 @@ func Greedy(s *model.Sampler, problems []arith.Problem, keepMistakes int) (Skill
 // Line is the one greppable line a step prints: "step 120 reward 0.812 acc 0.41 ...".
 func (s Stats) Line() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "step %d seqs %d reward %.3f acc %.3f", s.Step, s.Sequences, s.Reward, s.Accuracy)
+	fmt.Fprintf(&b, "step %d seqs %d level %d reward %.3f acc %.3f", s.Step, s.Sequences, s.Level, s.Reward, s.Accuracy)
 	names := make([]string, 0, len(s.Rewards))
 	for k := range s.Rewards {
 		names = append(names, k)

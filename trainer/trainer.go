@@ -58,6 +58,10 @@ type Trainer struct {
 
 	step      int
 	sequences int // completions sampled so far
+
+	// The curriculum's level and the sampled accuracies seen at it (Config.Curriculum).
+	level     arith.Level
+	levelAccs []float64
 }
 
 // stepGraph is the policy graph of one batch shape with the GRPO loss on top, compiled once.
@@ -94,6 +98,9 @@ func NewWithRewards(cfg Config, mix reward.Mix) (*Trainer, error) {
 		return nil, fmt.Errorf("trainer: %w", err)
 	}
 	t.problemSrc, t.sampleSrc = rand.NewPCG(cfg.Seed, 1), rand.NewPCG(cfg.Seed, 2)
+	if cfg.Curriculum <= 0 {
+		t.level = arith.Hardest
+	}
 	t.problemRNG, t.sampleRNG = rand.New(t.problemSrc), rand.New(t.sampleSrc)
 	if err := t.setPolicy(policy); err != nil {
 		return nil, err
@@ -134,9 +141,7 @@ func (t *Trainer) buildGraph() (*stepGraph, error) {
 	if err != nil {
 		return nil, fmt.Errorf("trainer: %w", err)
 	}
-	obj, err := newObjective(mg.Logp, mg.Entropy, t.batch*t.seqLen, objectiveParams{
-		eps: t.cfg.Eps, epsHigh: t.cfg.EpsHigh, beta: t.cfg.Beta, entropyCoef: t.cfg.EntropyCoef,
-	})
+	obj, err := newObjective(mg.Logp, mg.Entropy, mg.MeanLogp, t.batch*t.seqLen, t.objectiveParams())
 	if err != nil {
 		return nil, err
 	}
@@ -151,6 +156,12 @@ func (t *Trainer) buildGraph() (*stepGraph, error) {
 		sg.grads = append(sg.grads, make([]float32, len(w.Data)))
 	}
 	return sg, nil
+}
+
+func (t *Trainer) objectiveParams() objectiveParams {
+	c := t.cfg
+	return objectiveParams{eps: c.Eps, epsHigh: c.EpsHigh, beta: c.Beta, uniformKL: c.UniformKL,
+		entropyCoef: c.EntropyCoef, vocab: c.Model.Vocab}
 }
 
 // Config returns the run's configuration.
@@ -181,12 +192,52 @@ func (t *Trainer) Step() (Stats, error) {
 	cfg := t.cfg
 	start := time.Now()
 
-	// 1-3. Problems, rollouts, rewards. Dynamic sampling swaps out groups that carry no signal.
-	groups, rolloutSecs, err := t.rollouts(cfg.Prompts)
+	// 1-4. Problems, rollouts, rewards, advantages.
+	groups, in, zeroStd, rolloutSecs, err := t.collect()
 	if err != nil {
 		return Stats{}, err
 	}
-	zeroStd := countZeroStd(groups)
+
+	// 5. Forward, backward and AdamW, μ times over the same rollouts.
+	updateStart := time.Now()
+	lr := cfg.LR
+	if cfg.Warmup > 0 {
+		lr *= math.Min(1, float64(t.step+1)/float64(cfg.Warmup))
+	}
+	loss, gradNorm, err := t.update(in, lr)
+	if err != nil {
+		return Stats{}, err
+	}
+	t.step++
+
+	// 6. Stats, and the curriculum's next level.
+	st := t.stats(groups, in)
+	st.Level = int(t.level)
+	t.advance(st.Accuracy)
+	st.Loss, st.GradNorm, st.LR = loss, gradNorm, lr
+	st.FracZeroStd = zeroStd
+	st.RolloutSeconds = rolloutSecs
+	st.UpdateSeconds = time.Since(updateStart).Seconds()
+	st.StepSeconds = time.Since(start).Seconds()
+	if st.StepSeconds > 0 {
+		st.TokensPerSec = float64(in.answerTokens) / st.StepSeconds
+	}
+	if cfg.SampleEvery > 0 && t.step%cfg.SampleEvery == 0 {
+		st.Samples = t.samplesOf(groups, 2, 4)
+	}
+	return st, nil
+}
+
+// collect draws a step's problems, samples and scores their groups, and lays out the batch with
+// its advantages. Dynamic sampling swaps out groups that carry no signal.
+func (t *Trainer) collect() (groups []*group, in *batchInputs, zeroStd, rolloutSecs float64, err error) {
+	cfg := t.cfg
+	// 1-3. Problems, rollouts, rewards. Dynamic sampling swaps out groups that carry no signal.
+	groups, rolloutSecs, err = t.rollouts(cfg.Prompts)
+	if err != nil {
+		return nil, nil, 0, 0, err
+	}
+	zeroStd = countZeroStd(groups)
 	if cfg.DynamicSampling {
 		for round := 0; round < 3; round++ {
 			var keep []*group
@@ -200,7 +251,7 @@ func (t *Trainer) Step() (Stats, error) {
 			}
 			more, secs, err := t.rollouts(len(groups) - len(keep))
 			if err != nil {
-				return Stats{}, err
+				return nil, nil, 0, 0, err
 			}
 			rolloutSecs += secs
 			groups = append(keep, more...)
@@ -216,36 +267,56 @@ func (t *Trainer) Step() (Stats, error) {
 		g.adv = groupAdvantages(g.outcome, g.tokens, lens, cfg.ScaleStd)
 	}
 
-	// 5. Forward, backward and AdamW, μ times over the same rollouts.
-	updateStart := time.Now()
-	in, err := t.batchInputs(groups)
+	in, err = t.batchInputs(groups)
 	if err != nil {
-		return Stats{}, err
+		return nil, nil, 0, 0, err
 	}
+	return groups, in, zeroStd, rolloutSecs, nil
+}
+
+// advance moves the curriculum up a level once the mean sampled accuracy of the last 10 steps at
+// this level reaches Config.Curriculum.
+func (t *Trainer) advance(acc float64) {
+	const window = 10
+	if t.cfg.Curriculum <= 0 {
+		t.level = arith.Hardest
+		return
+	}
+	if t.level == arith.Hardest {
+		return
+	}
+	t.levelAccs = append(t.levelAccs, acc)
+	if n := len(t.levelAccs); n >= window {
+		mean, _ := meanStd(t.levelAccs[n-window:])
+		if mean >= t.cfg.Curriculum {
+			t.level++
+			t.levelAccs = t.levelAccs[:0]
+		}
+	}
+}
+
+// update runs forward, backward and AdamW μ times over one batch of rollouts, and returns the
+// loss and the gradient norm (before clipping) of the last pass.
+func (t *Trainer) update(in *batchInputs, lr float64) (loss, gradNorm float64, err error) {
 	sg := t.graph
-	lr := cfg.LR
-	if cfg.Warmup > 0 {
-		lr *= math.Min(1, float64(t.step+1)/float64(cfg.Warmup))
-	}
-	var gradNorm, loss float64
-	for pass := 0; pass < cfg.Mu; pass++ {
+	for pass := 0; pass < t.cfg.Mu; pass++ {
 		if err := sg.model.SetInputs(in.ids, in.targets); err != nil {
-			return Stats{}, fmt.Errorf("trainer: step %d: %w", t.step+1, err)
+			return 0, 0, fmt.Errorf("trainer: step %d: %w", t.step+1, err)
 		}
 		sg.obj.set(in.adv, in.oldLogp, in.refLogp, in.weight)
 		if err := sg.vm.RunAll(); err != nil {
-			return Stats{}, fmt.Errorf("trainer: step %d: forward/backward: %w", t.step+1, err)
+			return 0, 0, fmt.Errorf("trainer: step %d: forward/backward: %w", t.step+1, err)
 		}
 		loss = sg.obj.Loss()
 		if err := sg.model.Grads(sg.grads); err != nil {
-			return Stats{}, fmt.Errorf("trainer: step %d: %w", t.step+1, err)
+			return 0, 0, fmt.Errorf("trainer: step %d: %w", t.step+1, err)
 		}
 		// gorgonia adds each run's gradients into the weights' buffers.
 		sg.model.ZeroGrads()
-		gradNorm = clipGlobalNorm(sg.grads, cfg.GradClip)
+		gradNorm = clipGlobalNorm(sg.grads, t.cfg.GradClip)
 		if math.IsNaN(gradNorm) || math.IsInf(gradNorm, 0) || math.IsNaN(loss) {
 			sg.vm.Reset()
-			return Stats{}, fmt.Errorf("trainer: step %d: non-finite loss %v or gradient norm %v", t.step+1, loss, gradNorm)
+			return 0, 0, fmt.Errorf("trainer: step %d: non-finite loss %v or gradient norm %v", t.step+1, loss, gradNorm)
 		}
 		if pass == 0 {
 			// Diagnostics are of the policy that sampled the batch.
@@ -254,22 +325,7 @@ func (t *Trainer) Step() (Stats, error) {
 		t.opt.step(t.policy.Tensors, sg.grads, lr)
 		sg.vm.Reset()
 	}
-	t.step++
-
-	// 6. Stats.
-	st := t.stats(groups, in)
-	st.Loss, st.GradNorm, st.LR = loss, gradNorm, lr
-	st.FracZeroStd = zeroStd
-	st.RolloutSeconds = rolloutSecs
-	st.UpdateSeconds = time.Since(updateStart).Seconds()
-	st.StepSeconds = time.Since(start).Seconds()
-	if st.StepSeconds > 0 {
-		st.TokensPerSec = float64(in.answerTokens) / st.StepSeconds
-	}
-	if cfg.SampleEvery > 0 && t.step%cfg.SampleEvery == 0 {
-		st.Samples = t.samplesOf(groups, 2, 4)
-	}
-	return st, nil
+	return loss, gradNorm, nil
 }
 
 // rollouts draws n problems and samples and scores G completions of each.
@@ -279,7 +335,7 @@ func (t *Trainer) rollouts(n int) ([]*group, float64, error) {
 	prompts := make([][]int, 0, n*cfg.G)
 	for i := range groups {
 		s := cfg.Skills[t.problemRNG.IntN(len(cfg.Skills))]
-		p := arith.GenerateTrain(s, t.problemRNG)
+		p := arith.GenerateTrainAt(s, t.level, t.problemRNG)
 		groups[i] = &group{problem: p, prompt: toInts(arith.Encode(p))}
 		for range cfg.G {
 			prompts = append(prompts, groups[i].prompt)
@@ -444,8 +500,10 @@ func (t *Trainer) diagnostics(in *batchInputs, sg *stepGraph) diagnostics {
 		}
 		return out
 	}
-	ts := referenceObjective(f(logp), f(entr), f(in.oldLogp), f(in.refLogp), f(in.adv), f(in.weight),
-		objectiveParams{eps: t.cfg.Eps, epsHigh: t.cfg.EpsHigh, beta: t.cfg.Beta, entropyCoef: t.cfg.EntropyCoef})
+	// The diagnostics leave out the uniform KL (meanLogp is not read back).
+	p := t.objectiveParams()
+	p.uniformKL = 0
+	ts := referenceObjective(f(logp), f(entr), nil, f(in.oldLogp), f(in.refLogp), f(in.adv), f(in.weight), p)
 	var e float64
 	tokens := 0
 	for k, w := range in.weight {

@@ -1,0 +1,59 @@
+package arith
+
+import "math/rand/v2"
+
+// Level grades how much of column arithmetic a problem needs, for curricula that start with the
+// easy cases. Only addition and subtraction have levels below Hardest; every other problem is
+// Hardest.
+type Level int
+
+const (
+	// NoCarry: every column stands alone. Addition: a_i + b_i ≤ 9 in every column. Subtraction:
+	// a_i ≥ b_i in every column (so no borrows and a non-negative answer).
+	NoCarry Level = iota
+	// NoOverflow: carries or borrows between columns, but the answer keeps the operands' shape.
+	// Addition: a + b < 10^Digits (no carry out of the top column). Subtraction: a ≥ b.
+	NoOverflow
+	// Hardest is everything else: a carry out of the top column, a negative difference, and all
+	// problems of the other kinds.
+	Hardest
+)
+
+// LevelOf returns the level of p.
+func LevelOf(p Problem) Level {
+	if len(p.Operands) != 2 || (p.Skill.Kind != Add && p.Skill.Kind != Sub) {
+		return Hardest
+	}
+	a, b := p.Operands[0], p.Operands[1]
+	columnsFree := true
+	for x, y := a, b; x > 0 || y > 0; x, y = x/10, y/10 {
+		dx, dy := x%10, y%10
+		if (p.Skill.Kind == Add && dx+dy > 9) || (p.Skill.Kind == Sub && dx < dy) {
+			columnsFree = false
+			break
+		}
+	}
+	switch {
+	case columnsFree:
+		return NoCarry
+	case p.Skill.Kind == Add && int64(a+b) < pow10(p.Skill.Digits):
+		return NoOverflow
+	case p.Skill.Kind == Sub && a >= b:
+		return NoOverflow
+	}
+	return Hardest
+}
+
+// GenerateTrainAt returns a training problem (never held out) of skill s at level max or below, by
+// rejection. Each column of a random problem is carry-free with probability 0.55, so NoCarry
+// costs about 1/0.55^Digits draws (36 at six digits); other skills ignore max.
+func GenerateTrainAt(s Skill, max Level, rng *rand.Rand) Problem {
+	if s.Kind != Add && s.Kind != Sub {
+		return GenerateTrain(s, rng)
+	}
+	for {
+		if p := GenerateTrain(s, rng); LevelOf(p) <= max {
+			return p
+		}
+	}
+}
