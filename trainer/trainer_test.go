@@ -169,3 +169,34 @@ func TestRunWritesRunFolder(t *testing.T) {
 		}
 	}
 }
+
+// TestUpdateGradientsDoNotAccumulate: gorgonia adds each run's gradients into the weights'
+// buffers, so two passes over the same batch with the weights held still (lr 0) must see the
+// same gradient, not twice it.
+func TestUpdateGradientsDoNotAccumulate(t *testing.T) {
+	tr, err := New(tinyConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, in, _, _, err := tr.collect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first [][]float32
+	for pass := 0; pass < 2; pass++ {
+		if _, _, err := tr.update(in, 0); err != nil {
+			t.Fatal(err)
+		}
+		if pass == 0 {
+			for _, g := range tr.graph.grads {
+				first = append(first, append([]float32(nil), g...))
+			}
+			continue
+		}
+		for i, g := range tr.graph.grads {
+			if !reflect.DeepEqual(g, first[i]) {
+				t.Fatalf("gradient of %s changed between identical passes", tr.policy.Tensors[i].Name)
+			}
+		}
+	}
+}
