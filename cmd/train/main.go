@@ -17,6 +17,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sort"
+	"strings"
 	"syscall"
 	"time"
 
@@ -106,8 +108,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			_ = bar.Clear()
 			fmt.Fprintf(stdout, "%s elapsed %.0fs\n", s.Line(), s.Elapsed)
 			for _, smp := range s.Samples {
-				fmt.Fprintf(stdout, "  sample %s = %d: wrote %q total %.2f %v adv %.2f\n",
-					smp.Problem, smp.Answer, smp.Completion, smp.Total, smp.Rewards, smp.Advantage)
+				fmt.Fprintf(stdout, "  sample %s = %d: wrote %q reward %.2f (%s) advantages %s\n",
+					smp.Problem, smp.Answer, smp.Completion, smp.Total, components(smp.Rewards), floats(smp.Advantage))
 			}
 		}
 	}
@@ -133,4 +135,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "done: %d steps; checkpoints in %s (evaluate: go run ./cmd/eval -ckpt %s -data FILE.jsonl)\n",
 		t.StepCount(), *out, *out)
 	return nil
+}
+
+// components renders reward components as "correct 1.00, partial 0.75" in name order.
+func components(m map[string]float64) string {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	parts := make([]string, len(names))
+	for i, k := range names {
+		parts[i] = fmt.Sprintf("%s %.2f", k, m[k])
+	}
+	return strings.Join(parts, ", ")
+}
+
+// floats renders a per-token vector as "[+1.29 -0.16]".
+func floats(xs []float64) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = fmt.Sprintf("%+.2f", x)
+	}
+	return "[" + strings.Join(parts, " ") + "]"
 }
