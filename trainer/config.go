@@ -58,6 +58,10 @@ type Config struct {
 	// UniformKL weights the exact KL(uniform || π) at each answer token, an exploration anchor
 	// that keeps every token's probability away from zero; 0 disables it [0.02].
 	UniformKL float64 `json:"uniform_kl"`
+	// TargetEntropy, when positive, steers UniformKL's weight up (to at most 1) while the mean
+	// entropy of sampled answer tokens is below it and back down to UniformKL above it, so late
+	// in training groups keep enough variety to learn from; 0 holds UniformKL fixed [0].
+	TargetEntropy float64 `json:"target_entropy"`
 	// EntropyCoef weights an entropy bonus on answer tokens; 0 disables it [0].
 	EntropyCoef float64 `json:"entropy_coef"`
 	// Norm is how the per-token objective is averaged into the loss [token].
@@ -162,6 +166,7 @@ func (c Config) Validate() error {
 		{"mu", c.Mu < 1, c.Mu},
 		{"beta", !(c.Beta >= 0) || math.IsInf(c.Beta, 0), c.Beta},
 		{"uniform_kl", !(c.UniformKL >= 0) || math.IsInf(c.UniformKL, 0), c.UniformKL},
+		{"target_entropy", !(c.TargetEntropy >= 0) || math.IsInf(c.TargetEntropy, 0) || (c.TargetEntropy > 0 && c.UniformKL <= 0), c.TargetEntropy},
 		{"entropy_coef", !(c.EntropyCoef >= 0) || math.IsInf(c.EntropyCoef, 0), c.EntropyCoef},
 		{"norm", c.Norm < PerSequence || c.Norm > Constant, c.Norm},
 		{"credit", c.Credit < OutcomeCredit || c.Credit > ProcessCredit, c.Credit},

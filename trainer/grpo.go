@@ -139,6 +139,7 @@ func lossWeights(norm LossNorm, lens []int, maxLen int) [][]float64 {
 // is a flat vector over the graph's batch×seqLen positions; weight is zero off the answer tokens.
 type objective struct {
 	adv, oldLogp, refLogp, weight *G.Node
+	uniformKL                     *G.Node // β_u, a scalar input so an entropy target can move it
 	loss                          *G.Node
 	lossVal                       G.Value // bound with G.Read: node values are unreliable after RunAll
 }
@@ -185,8 +186,9 @@ func newObjective(logp, entropy, meanLogp *G.Node, n int, p objectiveParams) (*o
 	if p.uniformKL > 0 {
 		// β_u·KL(u||π) = -β_u·meanLogp - β_u·log V; the constant has no gradient but keeps the
 		// loss's value the KL's.
+		o.uniformKL = G.NewScalar(g, tensor.Float32, G.WithName("uniformKL"), G.WithValue(float32(p.uniformKL)))
 		ukl := op(G.Sub(op(G.Neg(meanLogp)), scalar(math.Log(float64(p.vocab)))))
-		obj = op(G.Sub(obj, op(G.HadamardProd(scalar(p.uniformKL), ukl))))
+		obj = op(G.Sub(obj, op(G.HadamardProd(o.uniformKL, ukl))))
 	}
 	if p.entropyCoef > 0 {
 		obj = op(G.Add(obj, op(G.HadamardProd(scalar(p.entropyCoef), entropy))))
@@ -199,12 +201,19 @@ func newObjective(logp, entropy, meanLogp *G.Node, n int, p objectiveParams) (*o
 	return o, nil
 }
 
-// set copies the step's per-position inputs into the objective's input vectors.
-func (o *objective) set(adv, oldLogp, refLogp, weight []float32) {
+// set copies the step's per-position inputs into the objective's input vectors, and sets β_u
+// where the objective has the uniform KL.
+func (o *objective) set(adv, oldLogp, refLogp, weight []float32, uniformKL float64) error {
+	if o.uniformKL != nil {
+		if err := G.Let(o.uniformKL, float32(uniformKL)); err != nil {
+			return fmt.Errorf("trainer: set uniform KL weight: %w", err)
+		}
+	}
 	copy(o.adv.Value().Data().([]float32), adv)
 	copy(o.oldLogp.Value().Data().([]float32), oldLogp)
 	copy(o.refLogp.Value().Data().([]float32), refLogp)
 	copy(o.weight.Value().Data().([]float32), weight)
+	return nil
 }
 
 // Loss returns the value of the last run's loss.

@@ -162,7 +162,9 @@ func TestObjectiveAgainstReference(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		obj.set(f32(adv), f32(old), f32(ref), f32(w))
+		if err := obj.set(f32(adv), f32(old), f32(ref), f32(w), p.uniformKL); err != nil {
+			t.Fatal(err)
+		}
 		var gradVal, meanGradVal G.Value
 		wrt := []*G.Node{logpN}
 		if p.uniformKL > 0 {

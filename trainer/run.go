@@ -98,6 +98,7 @@ type extraState struct {
 	Sequences int         `json:"sequences"`
 	AdamT     int         `json:"adam_t"`
 	Level     arith.Level `json:"level"`
+	UniformKL float64     `json:"uniform_kl"`
 }
 
 // Save writes a checkpoint of the current step into runDir and returns its directory.
@@ -114,7 +115,7 @@ func (t *Trainer) Save(runDir string) (string, error) {
 		return "", fmt.Errorf("trainer: save: %w", err)
 	}
 	rngJSON, _ := json.Marshal(rs)
-	extraJSON, _ := json.Marshal(extraState{Sequences: t.sequences, AdamT: t.opt.t, Level: t.level})
+	extraJSON, _ := json.Marshal(extraState{Sequences: t.sequences, AdamT: t.opt.t, Level: t.level, UniformKL: t.uniformKL})
 	ck := &checkpoints.Checkpoint{Step: t.step, Config: cfgJSON, RNG: rngJSON, Extra: extraJSON}
 	for i, p := range t.policy.Tensors {
 		ck.Weights = append(ck.Weights, checkpoints.Tensor{Name: p.Name, Shape: p.Shape, Data: p.Data})

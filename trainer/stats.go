@@ -26,6 +26,7 @@ type Stats struct {
 	// HeldOut is greedy accuracy on the fixed held-out problems, per skill, on steps that measure it.
 	HeldOut map[string]float64 `json:"held_out,omitempty"`
 
+	UniformKL     float64 `json:"uniform_kl"` // β_u this step
 	Loss          float64 `json:"loss"`
 	KL            float64 `json:"kl"`        // k3 KL to the initial policy, per answer token
 	ClipFrac      float64 `json:"clip_frac"` // answer tokens whose ratio was clipped

@@ -59,6 +59,9 @@ type Trainer struct {
 	step      int
 	sequences int // completions sampled so far
 
+	// β_u now: Config.UniformKL, raised while entropy is under Config.TargetEntropy.
+	uniformKL float64
+
 	// The curriculum's level and the sampled accuracies seen at it (Config.Curriculum).
 	level     arith.Level
 	levelAccs []float64
@@ -101,6 +104,7 @@ func NewWithRewards(cfg Config, mix reward.Mix) (*Trainer, error) {
 	if cfg.Curriculum <= 0 {
 		t.level = arith.Hardest
 	}
+	t.uniformKL = cfg.UniformKL
 	t.problemRNG, t.sampleRNG = rand.New(t.problemSrc), rand.New(t.sampleSrc)
 	if err := t.setPolicy(policy); err != nil {
 		return nil, err
@@ -213,7 +217,9 @@ func (t *Trainer) Step() (Stats, error) {
 	// 6. Stats, and the curriculum's next level.
 	st := t.stats(groups, in)
 	st.Level = int(t.level)
+	st.UniformKL = t.uniformKL
 	t.advance(st.Accuracy)
+	t.steerEntropy(st.Entropy)
 	st.Loss, st.GradNorm, st.LR = loss, gradNorm, lr
 	st.FracZeroStd = zeroStd
 	st.RolloutSeconds = rolloutSecs
@@ -295,6 +301,23 @@ func (t *Trainer) advance(acc float64) {
 	}
 }
 
+// steerEntropy moves β_u toward keeping the answer tokens' mean entropy at Config.TargetEntropy:
+// up 5% a step while the entropy is below it, down 5% (never under Config.UniformKL) while above.
+// Greedy answers do not depend on it; it only keeps sampled groups varied enough to learn from.
+func (t *Trainer) steerEntropy(entropy float64) {
+	if t.cfg.TargetEntropy <= 0 || math.IsNaN(entropy) {
+		return
+	}
+	if entropy < t.cfg.TargetEntropy {
+		t.uniformKL = math.Min(t.uniformKL*1.05, maxUniformKL)
+	} else {
+		t.uniformKL = math.Max(t.uniformKL/1.05, t.cfg.UniformKL)
+	}
+}
+
+// maxUniformKL caps β_u: past it the anchor would outweigh the unit-scale advantages.
+const maxUniformKL = 1.0
+
 // update runs forward, backward and AdamW μ times over one batch of rollouts, and returns the
 // loss and the gradient norm (before clipping) of the last pass.
 func (t *Trainer) update(in *batchInputs, lr float64) (loss, gradNorm float64, err error) {
@@ -303,7 +326,9 @@ func (t *Trainer) update(in *batchInputs, lr float64) (loss, gradNorm float64, e
 		if err := sg.model.SetInputs(in.ids, in.targets); err != nil {
 			return 0, 0, fmt.Errorf("trainer: step %d: %w", t.step+1, err)
 		}
-		sg.obj.set(in.adv, in.oldLogp, in.refLogp, in.weight)
+		if err := sg.obj.set(in.adv, in.oldLogp, in.refLogp, in.weight, t.uniformKL); err != nil {
+			return 0, 0, err
+		}
 		if err := sg.vm.RunAll(); err != nil {
 			return 0, 0, fmt.Errorf("trainer: step %d: forward/backward: %w", t.step+1, err)
 		}

@@ -55,6 +55,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.Float64Var(&cfg.LR, "lr", cfg.LR, "peak learning rate")
 	fs.Float64Var(&cfg.Beta, "beta", cfg.Beta, "weight of the KL penalty to the initial policy (0: none)")
 	fs.Float64Var(&cfg.UniformKL, "uniform-kl", cfg.UniformKL, "weight of the exact KL(uniform || policy) anchor (0: none)")
+	fs.Float64Var(&cfg.TargetEntropy, "target-entropy", cfg.TargetEntropy, "raise -uniform-kl while answer-token entropy is below this (nats; 0: fixed)")
 	fs.Float64Var(&cfg.EntropyCoef, "entropy", cfg.EntropyCoef, "entropy bonus coefficient")
 	fs.Float64Var(&cfg.Curriculum, "curriculum", cfg.Curriculum, "sampled accuracy that moves the curriculum up a level (0: all problems from the start)")
 	fs.Float64Var(&cfg.Eps, "eps", cfg.Eps, "PPO clip range")
