@@ -1,7 +1,9 @@
 package trainer
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -198,5 +200,37 @@ func TestUpdateGradientsDoNotAccumulate(t *testing.T) {
 				t.Fatalf("gradient of %s changed between identical passes", tr.policy.Tensors[i].Name)
 			}
 		}
+	}
+}
+
+// TestRunCancelSaves: cancelling the context (Ctrl-C in cmd/train) ends the run after the step in
+// flight with a checkpoint of that step, and reports the cancellation.
+func TestRunCancelSaves(t *testing.T) {
+	cfg := tinyConfig()
+	cfg.Steps, cfg.SaveEvery, cfg.EvalEvery = 50, 0, 0
+	tr, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	dir := t.TempDir()
+	err = tr.Run(ctx, dir, func(s Stats) {
+		if s.Step == 2 {
+			cancel()
+		}
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run after cancel = %v; want context.Canceled", err)
+	}
+	if tr.StepCount() != 2 {
+		t.Errorf("ran %d steps; want 2", tr.StepCount())
+	}
+	p, _, err := LoadPolicy(dir)
+	if err != nil {
+		t.Fatalf("no loadable checkpoint after cancel: %v", err)
+	}
+	if !reflect.DeepEqual(p.Tensors[0].Data, tr.Policy().Tensors[0].Data) {
+		t.Error("the saved checkpoint is not the policy at cancellation")
 	}
 }
