@@ -1,6 +1,8 @@
 package reward
 
 import (
+	"math"
+
 	"mathzero/env/arith"
 )
 
@@ -27,7 +29,104 @@ func Builtins() Registry {
 			Tokens: PartialTokens,
 			Min:    0, Max: 1,
 		},
+		"closeness": {
+			Name:  "closeness",
+			Doc:   "1/(1+|got-want|/max(1,|want|)) for a well-formed answer, else 0",
+			Score: Closeness,
+			Min:   0, Max: 1,
+		},
+		"length": {
+			Name:  "length",
+			Doc:   "DAPO soft overlong penalty: 0 up to MaxAnswerLen tokens, linearly down to -1 at twice that, -1 beyond",
+			Score: Length,
+			Min:   -1, Max: 0,
+		},
+		"sign": {
+			Name:  "sign",
+			Doc:   "1 if the first token writes the answer's sign ('-' iff negative, a digit otherwise); n/a unless sub or comp",
+			Score: Sign,
+			Min:   0, Max: 1,
+		},
+		"think": {
+			Name:  "think",
+			Doc:   "R1-Zero reasoning-in-tags format reward; n/a on every completion: the 20-symbol vocabulary has no tags",
+			Score: Think,
+			Min:   0, Max: 1,
+		},
 	}
+}
+
+// Closeness is the "closeness" reward: credit that falls with the relative error of the value
+// written,
+//
+//	closeness = 1 / (1 + |got - want| / max(1, |want|))
+//
+// where got = arith.DecodeAnswer(c) and want = p.Answer; 0 if c does not decode. It is 1 for a
+// correct value (redundant zeros included), 1/2 when the error is as large as the answer, and
+// tends to 0 as the error grows; the max(1, .) keeps an answer of 0 from dividing by zero.
+// Unlike partial, it credits being near in value, not right digit by digit: 142 for 143 scores
+// about 0.993, 243 about 0.59.
+func Closeness(p arith.Problem, c Completion) (float64, bool) {
+	got, err := arith.DecodeAnswer(c.Tokens)
+	if err != nil {
+		return 0, true
+	}
+	want := float64(p.Answer)
+	rel := math.Abs(float64(got)-want) / math.Max(1, math.Abs(want))
+	return 1 / (1 + rel), true
+}
+
+// Length is the "length" reward, DAPO's soft overlong punishment (Yu et al. 2025, eq. 13) with
+// L_max - L_cache = M = p.Skill.MaxAnswerLen() (the longest answer the skill needs, End
+// included) and L_cache = M, so L_max = 2M. With n = len(c.Tokens), every token written,
+//
+//	length = 0               if n <= M
+//	         (M - n) / M     if M < n <= 2M
+//	         -1              if n > 2M
+//
+// A correct answer never pays, so the penalty only pushes against rambling past the longest
+// answer. The trainer caps completions at the longest MaxAnswerLen of its skills, so the penalty
+// bites only where easier and harder skills train together.
+func Length(p arith.Problem, c Completion) (float64, bool) {
+	m := p.Skill.MaxAnswerLen()
+	if m <= 0 { // an invalid skill: every completion is too long
+		return -1, true
+	}
+	n := len(c.Tokens)
+	switch {
+	case n <= m:
+		return 0, true
+	case n <= 2*m:
+		return float64(m-n) / float64(m), true
+	}
+	return -1, true
+}
+
+// Sign is the "sign" reward: 1 if the first token of c writes the sign of p.Answer ('-' for a
+// negative answer, a digit for zero or a positive one), else 0; so an empty completion, or one
+// that starts with anything else, scores 0. It applies (ok) only to subtractions and composites,
+// the kinds whose answer can be negative; elsewhere it is not applicable.
+func Sign(p arith.Problem, c Completion) (float64, bool) {
+	if k := p.Skill.Kind; k != arith.Sub && k != arith.Composite {
+		return 0, false
+	}
+	if len(c.Tokens) == 0 {
+		return 0, true
+	}
+	first := c.Tokens[0]
+	if p.Answer < 0 {
+		return b2f(first == arith.Minus), true
+	}
+	return b2f(first.IsDigit()), true
+}
+
+// Think is the "think" reward, DeepSeek-R1-Zero's format reward for reasoning inside
+// <think>...</think> before the answer. mathzero's 20-symbol vocabulary (arith.Vocab) has no tag
+// characters and no pattern that could be reserved for them without colliding with answers, so
+// Think is not applicable (ok=false) on every completion: it is registered so that a spec from a
+// larger vocabulary reads, and a Mix that uses it is told (cmd/reward flags it as constant).
+func Think(p arith.Problem, c Completion) (float64, bool) {
+	return 0, false
 }
 
 // Correct is the "correct" reward: 1 if arith.DecodeAnswer(c.Tokens) succeeds and equals

@@ -18,7 +18,7 @@ func ExampleRegistry_ParseSpec() {
 	// Output:
 	// correct=1,format=0.1,partial=0.5 <nil>
 	// [correct format partial] true
-	// reward: parse spec "correct=1,nope=2": unknown reward "nope" (valid: correct, format, partial)
+	// reward: parse spec "correct=1,nope=2": unknown reward "nope" (valid: closeness, correct, format, length, partial, sign, think)
 }
 
 func ExampleMix_Score() {
@@ -50,4 +50,32 @@ func ExamplePartialTokens() {
 	// 79083$    [0 1 1 1 1 1]
 	// -7908$    [1 1 1 1 1 0]
 	// -79083$$  [1 1 1 1 1 1 1 0]
+}
+
+// A custom reward in ten lines: penalise redundant zeros past the most significant digit.
+func ExampleRegistry_Add() {
+	noZeros := reward.Reward{
+		Name: "nozeros", Doc: "-1 if a well-formed answer has redundant zeros, else 0", Min: -1, Max: 0,
+		Score: func(p arith.Problem, c reward.Completion) (float64, bool) {
+			_, err := arith.DecodeAnswer(c.Tokens)
+			if err != nil || arith.Canonical(c.Tokens) {
+				return 0, true // canonical, or not an answer at all (correct and format judge that)
+			}
+			return -1, true // a well-formed answer with a redundant zero ("040$") or "-0$"
+		},
+	}
+	r := reward.Builtins()
+	if err := r.Add(noZeros); err != nil {
+		fmt.Println(err)
+	}
+	m, _ := r.ParseSpec("correct=1,nozeros=0.2")
+	p, _ := arith.ParseQuestion("5*8") // 40, written "04$"
+	for _, text := range []string{"04$", "040$"} {
+		ts, _ := arith.Tokenize(text)
+		total, parts, _ := m.Score(p, reward.Completion{Tokens: ts})
+		fmt.Printf("%-5s total=%.1f correct=%g nozeros=%g\n", text, total, parts[0], parts[1])
+	}
+	// Output:
+	// 04$   total=1.0 correct=1 nozeros=0
+	// 040$  total=0.8 correct=1 nozeros=-1
 }

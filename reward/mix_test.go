@@ -55,7 +55,7 @@ func TestParseSpec(t *testing.T) {
 		if tt.errPart != "" {
 			if err == nil || !strings.Contains(err.Error(), tt.errPart) {
 				t.Errorf("ParseSpec(%q) = %v, %v; want error containing %q", tt.spec, m, err, tt.errPart)
-			} else if !strings.HasPrefix(err.Error(), "reward: parse spec ") || !strings.Contains(err.Error(), "(valid: correct, format, partial)") {
+			} else if !strings.HasPrefix(err.Error(), "reward: parse spec ") || !strings.Contains(err.Error(), "(valid: closeness, correct, format, length, partial, sign, think)") {
 				t.Errorf("ParseSpec(%q) error %q lacks the prefix or the valid names", tt.spec, err)
 			}
 			continue
@@ -97,7 +97,7 @@ func TestRegistryAdd(t *testing.T) {
 		rw      Reward
 		errPart string
 	}{
-		{Reward{Name: "length", Doc: "one", Score: score, Min: 0, Max: 1}, ""},
+		{Reward{Name: "mylength", Doc: "one", Score: score, Min: 0, Max: 1}, ""},
 		{Reward{Name: "neg_ok-2", Score: score, Min: -1, Max: 0}, ""},
 		{Reward{Name: "", Score: score, Max: 1}, "empty name"},
 		{Reward{Name: "correct", Score: score, Max: 1}, "already registered"},
@@ -125,11 +125,11 @@ func TestRegistryAdd(t *testing.T) {
 			t.Errorf("Add(%q) = %v; want error containing %q", tt.rw.Name, err, tt.errPart)
 		}
 	}
-	if got, want := r.Names(), []string{"correct", "format", "length", "neg_ok-2", "partial"}; !slices.Equal(got, want) {
+	if got, want := r.Names(), []string{"closeness", "correct", "format", "length", "mylength", "neg_ok-2", "partial", "sign", "think"}; !slices.Equal(got, want) {
 		t.Errorf("Names() = %v; want %v", got, want)
 	}
 	// Builtins returns a fresh registry each time.
-	if got := Builtins().Names(); !slices.Equal(got, []string{"correct", "format", "partial"}) {
+	if got := Builtins().Names(); !slices.Equal(got, []string{"closeness", "correct", "format", "length", "partial", "sign", "think"}) {
 		t.Errorf("Builtins().Names() = %v after adding to another copy", got)
 	}
 	var nilReg Registry
@@ -137,7 +137,7 @@ func TestRegistryAdd(t *testing.T) {
 		t.Errorf("nil Registry.Add succeeded")
 	}
 	for name, rw := range Builtins() {
-		if rw.Name != name || rw.Score == nil || rw.Doc == "" || rw.Min != 0 || rw.Max != 1 {
+		if rw.Name != name || rw.Score == nil || rw.Doc == "" || rw.Min != min(0, rw.Max-1) || rw.Max != max(0, rw.Min+1) {
 			t.Errorf("built-in %q = %+v", name, rw)
 		}
 		if err := (Registry{}).Add(rw); err != nil {

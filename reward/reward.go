@@ -36,6 +36,14 @@
 //	         '-' iff p.Answer < 0); e = 1 if c has an End and W == T; g counts the garbage:
 //	         tokens before End other than digits and a leading '-', and every token after End.
 //	         It is 1 exactly when c == E, and gives partial credit for each right digit.
+//	closeness  1 / (1 + |got - want| / max(1, |want|)) with got = arith.DecodeAnswer(c) and
+//	         want = p.Answer; 0 if c does not decode. Credit for being near in value.
+//	length   DAPO's soft overlong penalty with M = p.Skill.MaxAnswerLen() and n = len(c):
+//	         0 if n <= M, (M - n)/M if M < n <= 2M, -1 beyond. Range [-1, 0].
+//	sign     1 if c's first token writes the answer's sign ('-' iff p.Answer < 0, else a digit),
+//	         else 0; not applicable unless the problem is a subtraction or a composite.
+//	think    R1-Zero's reasoning-in-tags format reward: not applicable on every completion,
+//	         because the 20-symbol vocabulary has no tag characters.
 //
 // partial also has a token form, the learning signal that tells each answer token whether it was
 // right. Token k of c scores, reading left to right:
