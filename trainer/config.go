@@ -86,6 +86,10 @@ type Config struct {
 	EvalSize int `json:"eval_size"`
 	// SaveEvery writes a checkpoint every this many steps; 0 only at the end [100].
 	SaveEvery int `json:"save_every"`
+	// Keep, when positive, prunes the run folder to the newest Keep checkpoints after every save;
+	// the latest and the best (highest mean held-out accuracy, named by the run folder's best
+	// file) are never pruned; 0 keeps all [0].
+	Keep int `json:"keep"`
 	// SampleEvery reports a few sampled completions with their rewards every this many steps [100].
 	SampleEvery int `json:"sample_every"`
 	// TargetAccuracy ends the run early once every skill's held-out greedy accuracy reaches it; 0
@@ -173,6 +177,7 @@ func (c Config) Validate() error {
 		{"eval_every", c.EvalEvery < 0, c.EvalEvery},
 		{"eval_size", c.EvalSize < 1, c.EvalSize},
 		{"save_every", c.SaveEvery < 0, c.SaveEvery},
+		{"keep", c.Keep < 0, c.Keep},
 		{"sample_every", c.SampleEvery < 0, c.SampleEvery},
 		{"curriculum", !(c.Curriculum >= 0 && c.Curriculum <= 1), c.Curriculum},
 		{"target_accuracy", !(c.TargetAccuracy >= 0 && c.TargetAccuracy <= 1), c.TargetAccuracy},

@@ -3,9 +3,12 @@ package trainer
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"mathzero/checkpoints"
@@ -37,14 +40,25 @@ func (t *Trainer) Run(ctx context.Context, runDir string, report func(Stats)) er
 
 	start := time.Now()
 	lastSaved := -1
+	best, err := bestSoFar(runDir)
+	if err != nil {
+		return err
+	}
+	heldOut := -1.0 // mean held-out accuracy at this step, -1 when not measured
 	for t.step < t.cfg.Steps {
 		if ctx.Err() != nil {
 			break
 		}
 		st, err := t.Step()
 		if err != nil {
+			if rerr := (*RewardError)(nil); errors.As(err, &rerr) { // save the last good state, then stop
+				if _, serr := t.Save(runDir); serr != nil {
+					return errors.Join(err, serr)
+				}
+			}
 			return err
 		}
+		heldOut = -1
 		last := t.step == t.cfg.Steps
 		if last || (t.cfg.EvalEvery > 0 && t.step%t.cfg.EvalEvery == 0) {
 			accs, err := t.Evaluate()
@@ -53,8 +67,10 @@ func (t *Trainer) Run(ctx context.Context, runDir string, report func(Stats)) er
 			}
 			st.HeldOut = make(map[string]float64)
 			done := t.cfg.TargetAccuracy > 0
+			heldOut = 0
 			for _, a := range accs {
 				st.HeldOut[a.Skill.String()] = a.Accuracy()
+				heldOut += a.Accuracy() / float64(len(accs))
 				done = done && a.Accuracy() >= t.cfg.TargetAccuracy
 			}
 			last = last || done
@@ -67,7 +83,7 @@ func (t *Trainer) Run(ctx context.Context, runDir string, report func(Stats)) er
 			report(st)
 		}
 		if last || (t.cfg.SaveEvery > 0 && t.step%t.cfg.SaveEvery == 0) {
-			if _, err := t.Save(runDir); err != nil {
+			if err := t.checkpoint(runDir, heldOut, &best); err != nil {
 				return err
 			}
 			lastSaved = t.step
@@ -80,11 +96,76 @@ func (t *Trainer) Run(ctx context.Context, runDir string, report func(Stats)) er
 		return fmt.Errorf("trainer: write metrics: %w", err)
 	}
 	if lastSaved != t.step {
-		if _, err := t.Save(runDir); err != nil {
+		if err := t.checkpoint(runDir, heldOut, &best); err != nil {
 			return err
 		}
 	}
 	return ctx.Err()
+}
+
+// BestFile names the file of a run folder that holds the directory name of its best checkpoint:
+// the one with the highest mean held-out greedy accuracy over the skills (never the highest
+// reward), written atomically like latest. Checkpoints saved without a held-out measurement
+// never become best.
+const BestFile = "best"
+
+// checkpoint saves the current step with its mean held-out accuracy (-1: not measured), makes it
+// the best if it beats *best, and prunes to Config.Keep, sparing the best.
+func (t *Trainer) checkpoint(runDir string, heldOut float64, best *bestCheckpoint) error {
+	dir, err := t.save(runDir, heldOut)
+	if err != nil {
+		return err
+	}
+	if heldOut >= 0 && (best.name == "" || heldOut > best.acc) {
+		best.name, best.acc = filepath.Base(dir), heldOut
+		if err := writeFileAtomic(filepath.Join(runDir, BestFile), []byte(best.name+"\n")); err != nil {
+			return err
+		}
+	}
+	if t.cfg.Keep > 0 {
+		var protect []string
+		if best.name != "" {
+			protect = append(protect, best.name)
+		}
+		if err := checkpoints.Prune(runDir, t.cfg.Keep, protect...); err != nil {
+			return fmt.Errorf("trainer: %w", err)
+		}
+	}
+	return nil
+}
+
+// bestCheckpoint is the run's best checkpoint so far: its directory name ("" if none) and mean
+// held-out accuracy.
+type bestCheckpoint struct {
+	name string
+	acc  float64
+}
+
+// bestSoFar reads the best checkpoint a resumed run folder already has, with its accuracy.
+func bestSoFar(runDir string) (bestCheckpoint, error) {
+	b, err := os.ReadFile(filepath.Join(runDir, BestFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return bestCheckpoint{}, nil
+	}
+	if err != nil {
+		return bestCheckpoint{}, fmt.Errorf("trainer: %w", err)
+	}
+	name := strings.TrimSpace(string(b))
+	if name == "" || name != filepath.Base(name) || !strings.HasPrefix(name, "step-") {
+		return bestCheckpoint{}, fmt.Errorf("trainer: %s: not a checkpoint name: %q", filepath.Join(runDir, BestFile), name)
+	}
+	ck, err := checkpoints.Load(filepath.Join(runDir, name))
+	if errors.Is(err, fs.ErrNotExist) {
+		return bestCheckpoint{}, nil // pruned by hand: start over
+	}
+	if err != nil {
+		return bestCheckpoint{}, fmt.Errorf("trainer: best checkpoint: %w", err)
+	}
+	var ex extraState
+	if err := json.Unmarshal(ck.Extra, &ex); err != nil || ex.HeldOut == nil || *ex.HeldOut < 0 {
+		return bestCheckpoint{}, fmt.Errorf("trainer: best checkpoint %s has no held-out accuracy", name)
+	}
+	return bestCheckpoint{name: name, acc: *ex.HeldOut}, nil
 }
 
 // rngState is every random source a run needs to continue exactly where it stopped.
@@ -99,10 +180,17 @@ type extraState struct {
 	AdamT     int         `json:"adam_t"`
 	Level     arith.Level `json:"level"`
 	UniformKL float64     `json:"uniform_kl"`
+	// LevelAccs is the curriculum's window: the sampled accuracies seen at Level so far.
+	LevelAccs []float64 `json:"level_accs"`
+	// HeldOut is the mean held-out greedy accuracy over the skills at this step, if measured.
+	HeldOut *float64 `json:"held_out,omitempty"`
 }
 
 // Save writes a checkpoint of the current step into runDir and returns its directory.
-func (t *Trainer) Save(runDir string) (string, error) {
+func (t *Trainer) Save(runDir string) (string, error) { return t.save(runDir, -1) }
+
+// save is Save recording the mean held-out accuracy heldOut (-1: not measured).
+func (t *Trainer) save(runDir string, heldOut float64) (string, error) {
 	cfgJSON, err := json.Marshal(t.cfg)
 	if err != nil {
 		return "", fmt.Errorf("trainer: save: %w", err)
@@ -115,7 +203,15 @@ func (t *Trainer) Save(runDir string) (string, error) {
 		return "", fmt.Errorf("trainer: save: %w", err)
 	}
 	rngJSON, _ := json.Marshal(rs)
-	extraJSON, _ := json.Marshal(extraState{Sequences: t.sequences, AdamT: t.opt.t, Level: t.level, UniformKL: t.uniformKL})
+	ex := extraState{Sequences: t.sequences, AdamT: t.opt.t, Level: t.level, UniformKL: t.uniformKL,
+		LevelAccs: append([]float64{}, t.levelAccs...)}
+	if heldOut >= 0 {
+		ex.HeldOut = &heldOut
+	}
+	extraJSON, err := json.Marshal(ex)
+	if err != nil {
+		return "", fmt.Errorf("trainer: save: %w", err)
+	}
 	ck := &checkpoints.Checkpoint{Step: t.step, Config: cfgJSON, RNG: rngJSON, Extra: extraJSON}
 	for i, p := range t.policy.Tensors {
 		ck.Weights = append(ck.Weights, checkpoints.Tensor{Name: p.Name, Shape: p.Shape, Data: p.Data})

@@ -375,17 +375,23 @@ func (t *Trainer) rollouts(n int) ([]*group, float64, error) {
 	t.sequences += len(samples)
 	for i, g := range groups {
 		g.samples = samples[i*cfg.G : (i+1)*cfg.G]
-		t.score(g)
+		if err := t.score(g); err != nil {
+			return nil, 0, err
+		}
 	}
 	return groups, secs, nil
 }
 
-// score fills a group's rewards from the checkers.
-func (t *Trainer) score(g *group) {
+// score fills a group's rewards from the checkers. A reward that panics or returns NaN or an
+// infinity stops the step with a *RewardError (see safeScore) before any score is used.
+func (t *Trainer) score(g *group) error {
 	process := t.cfg.Credit == ProcessCredit && t.mix.HasTokens()
 	for _, s := range g.samples {
 		c := reward.Completion{Tokens: toTokens(s.Tokens)}
-		total, parts, ok := t.mix.Score(g.problem, c)
+		total, parts, ok, tokens, err := safeScore(t.mix, g.problem, c, process)
+		if err != nil {
+			return err
+		}
 		g.total = append(g.total, total)
 		g.parts = append(g.parts, parts)
 		g.partOK = append(g.partOK, ok)
@@ -402,8 +408,9 @@ func (t *Trainer) score(g *group) {
 			}
 		}
 		g.outcome = append(g.outcome, out)
-		g.tokens = append(g.tokens, t.mix.TokenScores(g.problem, c))
+		g.tokens = append(g.tokens, tokens)
 	}
+	return nil
 }
 
 // hasSignal reports whether any advantage of the group can be non-zero: some reward differs

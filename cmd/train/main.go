@@ -2,6 +2,8 @@
 //
 //	go run ./cmd/train                       # the default run: 2-digit addition
 //	go run ./cmd/train -out runs/a -steps 200 -rewards correct=1,partial=0.5
+//	go run ./cmd/train -resume runs/a -steps 400   # continue runs/a, bit-exactly, to step 400
+//	go run ./cmd/train -keep 3                       # keep the newest 3 checkpoints and the best
 //
 // It prints a progress bar, one greppable line every -log-every steps and a few scored samples,
 // and writes config.json, metrics.jsonl and checkpoints into the run folder. Ctrl-C saves a
@@ -24,6 +26,7 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
+	"mathzero/checkpoints"
 	"mathzero/trainer"
 )
 
@@ -46,43 +49,28 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "", "run folder (default: a new folder under runs/)")
 	logEvery := fs.Int("log-every", 10, "print one metrics line every `N` steps (0: never)")
 	quiet := fs.Bool("quiet", false, "no progress bar (lines and samples only)")
-	fs.IntVar(&cfg.Steps, "steps", cfg.Steps, "optimisation steps")
-	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed of every random source")
-	fs.StringVar(&cfg.Rewards, "rewards", cfg.Rewards, "reward composition `name=weight,...` (built-ins: correct, format, partial)")
-	fs.TextVar(&cfg.Skills, "skills", cfg.Skills, "skills to practise, e.g. `add1,add2` (add1-6, sub1-6, mul1-2, comp1, dsum4)")
-	fs.IntVar(&cfg.Prompts, "prompts", cfg.Prompts, "problems per step")
-	fs.IntVar(&cfg.G, "g", cfg.G, "completions per problem (group size)")
-	fs.Float64Var(&cfg.LR, "lr", cfg.LR, "peak learning rate")
-	fs.Float64Var(&cfg.Beta, "beta", cfg.Beta, "weight of the KL penalty to the initial policy (0: none)")
-	fs.Float64Var(&cfg.UniformKL, "uniform-kl", cfg.UniformKL, "weight of the exact KL(uniform || policy) anchor (0: none)")
-	fs.Float64Var(&cfg.TargetEntropy, "target-entropy", cfg.TargetEntropy, "raise -uniform-kl while answer-token entropy is below this (nats; 0: fixed)")
-	fs.Float64Var(&cfg.EntropyCoef, "entropy", cfg.EntropyCoef, "entropy bonus coefficient")
-	fs.Float64Var(&cfg.Curriculum, "curriculum", cfg.Curriculum, "sampled accuracy that moves the curriculum up a level (0: all problems from the start)")
-	fs.Float64Var(&cfg.Eps, "eps", cfg.Eps, "PPO clip range")
-	fs.Float64Var(&cfg.EpsHigh, "eps-high", cfg.EpsHigh, "upper clip range, DAPO clip-higher (0: same as -eps)")
-	fs.IntVar(&cfg.Mu, "mu", cfg.Mu, "optimisation passes per batch of rollouts")
-	fs.TextVar(&cfg.Norm, "norm", cfg.Norm, "loss normalisation: `sequence` (GRPO), token (DAPO) or constant (Dr. GRPO)")
-	fs.TextVar(&cfg.Credit, "credit", cfg.Credit, "advantages: `process` (per token where a reward scores tokens) or outcome")
-	fs.BoolVar(&cfg.ScaleStd, "scale-std", cfg.ScaleStd, "divide advantages by the group std (false: Dr. GRPO)")
-	fs.BoolVar(&cfg.DynamicSampling, "dynamic-sampling", cfg.DynamicSampling, "resample groups with no signal (DAPO)")
-	fs.Float64Var(&cfg.Temperature, "temperature", cfg.Temperature, "sampling temperature")
-	fs.IntVar(&cfg.EvalEvery, "eval-every", cfg.EvalEvery, "held-out greedy evaluation every `N` steps")
-	fs.IntVar(&cfg.EvalSize, "eval-size", cfg.EvalSize, "held-out problems per skill")
-	fs.IntVar(&cfg.SaveEvery, "save-every", cfg.SaveEvery, "checkpoint every `N` steps (0: only at the end)")
-	fs.IntVar(&cfg.SampleEvery, "sample-every", cfg.SampleEvery, "print scored samples every `N` steps")
-	fs.Float64Var(&cfg.TargetAccuracy, "target", cfg.TargetAccuracy, "stop once every skill's held-out accuracy reaches this (0: run all steps)")
+	resume := fs.String("resume", "", "continue the run in `DIR` (a run or checkpoint folder) where it stopped; only -steps may change")
+	bindConfig(fs, &cfg)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	if *out == "" {
-		*out = filepath.Join("runs", time.Now().Format("20060102-150405"))
-	}
-	t, err := trainer.New(cfg)
-	if err != nil {
-		return err
+	var t *trainer.Trainer
+	var err error
+	if *resume != "" {
+		if t, err = resumeRun(fs, *resume, cfg.Steps, out, stdout); err != nil {
+			return err
+		}
+		cfg = t.Config()
+	} else {
+		if *out == "" {
+			*out = filepath.Join("runs", time.Now().Format("20060102-150405"))
+		}
+		if t, err = trainer.New(cfg); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(stdout, "run %s: %s, %d params, %d steps of %d problems x %d, rewards %s\n",
 		*out, cfg.Skills, cfg.Model.NumParams(), cfg.Steps, cfg.Prompts, cfg.G, cfg.Rewards)
@@ -136,6 +124,87 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "done: %d steps; checkpoints in %s (evaluate: go run ./cmd/eval -ckpt %s -data FILE.jsonl)\n",
 		t.StepCount(), *out, *out)
 	return nil
+}
+
+// bindConfig defines the flags that set cfg's fields, with cfg's values as defaults.
+func bindConfig(fs *flag.FlagSet, cfg *trainer.Config) {
+	fs.IntVar(&cfg.Steps, "steps", cfg.Steps, "optimisation steps")
+	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed of every random source")
+	fs.StringVar(&cfg.Rewards, "rewards", cfg.Rewards, "reward composition `name=weight,...` (built-ins: correct, format, partial)")
+	fs.TextVar(&cfg.Skills, "skills", cfg.Skills, "skills to practise, e.g. `add1,add2` (add1-6, sub1-6, mul1-2, comp1, dsum4)")
+	fs.IntVar(&cfg.Prompts, "prompts", cfg.Prompts, "problems per step")
+	fs.IntVar(&cfg.G, "g", cfg.G, "completions per problem (group size)")
+	fs.Float64Var(&cfg.LR, "lr", cfg.LR, "peak learning rate")
+	fs.Float64Var(&cfg.Beta, "beta", cfg.Beta, "weight of the KL penalty to the initial policy (0: none)")
+	fs.Float64Var(&cfg.UniformKL, "uniform-kl", cfg.UniformKL, "weight of the exact KL(uniform || policy) anchor (0: none)")
+	fs.Float64Var(&cfg.TargetEntropy, "target-entropy", cfg.TargetEntropy, "raise -uniform-kl while answer-token entropy is below this (nats; 0: fixed)")
+	fs.Float64Var(&cfg.EntropyCoef, "entropy", cfg.EntropyCoef, "entropy bonus coefficient")
+	fs.Float64Var(&cfg.Curriculum, "curriculum", cfg.Curriculum, "sampled accuracy that moves the curriculum up a level (0: all problems from the start)")
+	fs.Float64Var(&cfg.Eps, "eps", cfg.Eps, "PPO clip range")
+	fs.Float64Var(&cfg.EpsHigh, "eps-high", cfg.EpsHigh, "upper clip range, DAPO clip-higher (0: same as -eps)")
+	fs.IntVar(&cfg.Mu, "mu", cfg.Mu, "optimisation passes per batch of rollouts")
+	fs.TextVar(&cfg.Norm, "norm", cfg.Norm, "loss normalisation: `sequence` (GRPO), token (DAPO) or constant (Dr. GRPO)")
+	fs.TextVar(&cfg.Credit, "credit", cfg.Credit, "advantages: `process` (per token where a reward scores tokens) or outcome")
+	fs.BoolVar(&cfg.ScaleStd, "scale-std", cfg.ScaleStd, "divide advantages by the group std (false: Dr. GRPO)")
+	fs.BoolVar(&cfg.DynamicSampling, "dynamic-sampling", cfg.DynamicSampling, "resample groups with no signal (DAPO)")
+	fs.Float64Var(&cfg.Temperature, "temperature", cfg.Temperature, "sampling temperature")
+	fs.IntVar(&cfg.EvalEvery, "eval-every", cfg.EvalEvery, "held-out greedy evaluation every `N` steps")
+	fs.IntVar(&cfg.EvalSize, "eval-size", cfg.EvalSize, "held-out problems per skill")
+	fs.IntVar(&cfg.SaveEvery, "save-every", cfg.SaveEvery, "checkpoint every `N` steps (0: only at the end)")
+	fs.IntVar(&cfg.SampleEvery, "sample-every", cfg.SampleEvery, "print scored samples every `N` steps")
+	fs.Float64Var(&cfg.TargetAccuracy, "target", cfg.TargetAccuracy, "stop once every skill's held-out accuracy reaches this (0: run all steps)")
+	fs.IntVar(&cfg.Keep, "keep", cfg.Keep, "keep only the newest `N` checkpoints, plus the best by held-out accuracy (0: all)")
+}
+
+// notConfig are the flags that a resume may set freely.
+var notConfig = map[string]bool{"steps": true, "out": true, "log-every": true, "quiet": true, "resume": true}
+
+// resumeRun resumes the run at dir for steps steps (if -steps was set). A config flag set explicitly
+// must agree with the checkpoint's config. It sets *out to the run folder unless -out was given.
+func resumeRun(fs *flag.FlagSet, dir string, steps int, out *string, stdout io.Writer) (*trainer.Trainer, error) {
+	ckCfg, step, err := trainer.ReadConfig(dir)
+	if err != nil {
+		return nil, err
+	}
+	// The checkpoint's config seen through the same flags, to compare their string forms.
+	ckFlags := flag.NewFlagSet("checkpoint", flag.ContinueOnError)
+	bindConfig(ckFlags, &ckCfg)
+	setSteps := false
+	var conflict error
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "steps" {
+			setSteps = true
+		}
+		if notConfig[f.Name] || conflict != nil {
+			return
+		}
+		if ck := ckFlags.Lookup(f.Name).Value.String(); ck != f.Value.String() {
+			conflict = fmt.Errorf("-resume %s: -%s %s contradicts the checkpoint's %s (only -steps may change)", dir, f.Name, f.Value, ck)
+		}
+	})
+	if conflict != nil {
+		return nil, conflict
+	}
+	if !setSteps {
+		steps = 0
+	}
+	t, err := trainer.Resume(dir, steps)
+	if err != nil {
+		return nil, err
+	}
+	if *out == "" {
+		ckDir, err := checkpoints.Resolve(dir)
+		if err != nil {
+			return nil, err
+		}
+		*out = filepath.Dir(ckDir)
+	}
+	if setSteps && steps != ckCfg.Steps {
+		fmt.Fprintf(stdout, "resumed %s at step %d (steps %d -> %d)\n", dir, step, ckCfg.Steps, steps)
+	} else {
+		fmt.Fprintf(stdout, "resumed %s at step %d\n", dir, step)
+	}
+	return t, nil
 }
 
 // components renders reward components as "correct 1.00, partial 0.75" in name order.

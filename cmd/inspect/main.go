@@ -1,0 +1,303 @@
+// Command inspect shows what is inside a checkpoint: its format version, step and config, every
+// tensor's statistics, held-out greedy accuracy per skill, and a few sampled completions with each
+// reward component and their group advantage.
+//
+//	go run ./cmd/inspect runs/a                     # the run's latest checkpoint
+//	go run ./cmd/inspect -json runs/a/step-000100   # all of it as one JSON document
+//	go run ./cmd/inspect -diff runs/a/step-000100 runs/a   # what changed since step 100
+//	go run ./cmd/inspect -plot curves.png runs/a    # the run's curves from metrics.jsonl
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"mathzero/checkpoints"
+	"mathzero/env/arith"
+	"mathzero/model"
+	"mathzero/reward"
+	"mathzero/trainer"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "inspect:", err)
+		}
+		stop()
+		os.Exit(1)
+	}
+}
+
+// Report is everything inspect finds; -json writes it as is.
+type Report struct {
+	Checkpoint    string         `json:"checkpoint"` // the checkpoint directory read
+	FormatVersion int            `json:"format_version"`
+	Step          int            `json:"step"`
+	Config        trainer.Config `json:"config"`
+	Params        int            `json:"params"`
+	Tensors       []TensorStats  `json:"tensors"`
+	HeldOut       []Accuracy     `json:"held_out"`
+	Samples       []Group        `json:"samples"`
+	Diff          *Diff          `json:"diff,omitempty"`
+	Plot          string         `json:"plot,omitempty"` // the PNG written by -plot
+}
+
+// TensorStats summarise one tensor's finite elements; NaN and Inf are counted apart.
+type TensorStats struct {
+	Name  string  `json:"name"`
+	Shape []int   `json:"shape"`
+	DType string  `json:"dtype"`
+	Mean  float64 `json:"mean"`
+	Std   float64 `json:"std"`
+	Min   float64 `json:"min"`
+	Max   float64 `json:"max"`
+	Norm  float64 `json:"l2"`
+	NaN   int     `json:"nan"`
+	Inf   int     `json:"inf"`
+}
+
+// Accuracy is held-out greedy accuracy on one skill.
+type Accuracy struct {
+	Skill    string  `json:"skill"`
+	N        int     `json:"n"`
+	Correct  int     `json:"correct"`
+	Accuracy float64 `json:"accuracy"`
+}
+
+// Group is K sampled completions of one held-out prompt, scored as the trainer scores them.
+type Group struct {
+	Problem     string       `json:"problem"`
+	Answer      int          `json:"answer"`
+	Completions []Completion `json:"completions"`
+}
+
+// Completion is one sample with its reward components, total R and outcome advantage
+// (R - mean R) / (std R + 1e-4) over its group (population std, as the trainer).
+type Completion struct {
+	Text      string             `json:"text"`
+	Rewards   map[string]float64 `json:"rewards"`
+	Total     float64            `json:"total"`
+	Advantage float64            `json:"advantage"`
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	k := fs.Int("k", 4, "sampled completions per prompt")
+	asJSON := fs.Bool("json", false, "write everything as one JSON document")
+	diff := fs.String("diff", "", "compare with the checkpoint at `OTHER`: per-tensor relative change and mean KL")
+	probes := fs.Int("probes", 200, "held-out prompts of the -diff KL probe set")
+	evalSize := fs.Int("eval-size", 0, "held-out problems per skill (0: the run's eval_size)")
+	plotFile := fs.String("plot", "", "render the run's metrics.jsonl curves into `FILE.png`")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("want one checkpoint or run folder, got %d arguments", fs.NArg())
+	}
+	if *k < 2 || *probes < 1 || *evalSize < 0 {
+		return fmt.Errorf("-k must be at least 2, -probes at least 1 and -eval-size not negative")
+	}
+	path := fs.Arg(0)
+	dir, err := checkpoints.Resolve(path)
+	if err != nil {
+		return err
+	}
+	ck, err := checkpoints.Load(dir)
+	if err != nil {
+		return err
+	}
+	policy, cfg, err := trainer.LoadPolicy(dir)
+	if err != nil {
+		return err
+	}
+	rep := Report{Checkpoint: dir, FormatVersion: checkpoints.FormatVersion, Step: ck.Step, Config: cfg,
+		Params: cfg.Model.NumParams()}
+	for _, t := range ck.Weights {
+		rep.Tensors = append(rep.Tensors, tensorStats(t))
+	}
+	if *evalSize == 0 {
+		*evalSize = cfg.EvalSize
+	}
+	sampler := model.NewSampler(policy)
+	for _, s := range cfg.Skills {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		a, err := trainer.Greedy(sampler, arith.HeldOutSet(s, *evalSize, cfg.Seed), 0)
+		if err != nil {
+			return err
+		}
+		rep.HeldOut = append(rep.HeldOut, Accuracy{Skill: s.String(), N: a.N, Correct: a.Correct, Accuracy: a.Accuracy()})
+	}
+	if rep.Samples, err = sampleGroups(sampler, cfg, *k); err != nil {
+		return err
+	}
+	if *diff != "" {
+		if rep.Diff, err = diffPolicies(policy, cfg, *diff, *probes); err != nil {
+			return err
+		}
+	}
+	if *plotFile != "" {
+		if err := plotMetrics(filepath.Join(filepath.Dir(dir), "metrics.jsonl"), *plotFile); err != nil {
+			return err
+		}
+		rep.Plot = *plotFile
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	return printReport(stdout, rep)
+}
+
+// tensorStats computes mean, std (population), min, max and L2 norm over the finite elements.
+func tensorStats(t checkpoints.Tensor) TensorStats {
+	st := TensorStats{Name: t.Name, Shape: t.Shape, DType: "F32", Min: math.Inf(1), Max: math.Inf(-1)}
+	var sum, sq float64
+	n := 0
+	for _, v := range t.Data {
+		x := float64(v)
+		switch {
+		case math.IsNaN(x):
+			st.NaN++
+			continue
+		case math.IsInf(x, 0):
+			st.Inf++
+			continue
+		}
+		n++
+		sum += x
+		sq += x * x
+		st.Min, st.Max = math.Min(st.Min, x), math.Max(st.Max, x)
+	}
+	if n == 0 {
+		st.Min, st.Max = 0, 0
+		return st
+	}
+	st.Mean = sum / float64(n)
+	st.Std = math.Sqrt(math.Max(0, sq/float64(n)-st.Mean*st.Mean))
+	st.Norm = math.Sqrt(sq)
+	return st
+}
+
+// sampleGroups samples k completions of 3 held-out prompts (skills in turn) at the run's
+// temperature from a fixed seed, and scores them with the run's rewards.
+func sampleGroups(s *model.Sampler, cfg trainer.Config, k int) ([]Group, error) {
+	mix, err := reward.Builtins().ParseSpec(cfg.Rewards)
+	if err != nil {
+		return nil, fmt.Errorf("rewards %q: %w", cfg.Rewards, err)
+	}
+	rng := rand.New(rand.NewPCG(cfg.Seed, 3))
+	var groups []Group
+	for i := range 3 {
+		skill := cfg.Skills[i%len(cfg.Skills)]
+		p := arith.HeldOutSet(skill, i/len(cfg.Skills)+1, cfg.Seed)[i/len(cfg.Skills)]
+		prompts := make([][]int, k)
+		for j := range prompts {
+			prompts[j] = ints(arith.Encode(p))
+		}
+		samples, err := s.Generate(prompts, skill.MaxAnswerLen(), cfg.Temperature, int(arith.End), rng)
+		if err != nil {
+			return nil, err
+		}
+		g := Group{Problem: p.String(), Answer: p.Answer}
+		totals := make([]float64, k)
+		for j, smp := range samples {
+			toks := make([]arith.Token, len(smp.Tokens))
+			for n, t := range smp.Tokens {
+				toks[n] = arith.Token(t)
+			}
+			total, parts, ok := mix.Score(p, reward.Completion{Tokens: toks})
+			c := Completion{Text: arith.Render(toks), Rewards: map[string]float64{}, Total: total}
+			for n, term := range mix {
+				if ok[n] {
+					c.Rewards[term.Reward.Name] = parts[n]
+				}
+			}
+			totals[j] = total
+			g.Completions = append(g.Completions, c)
+		}
+		mean, std := meanStd(totals)
+		for j := range g.Completions {
+			g.Completions[j].Advantage = (totals[j] - mean) / (std + 1e-4)
+		}
+		groups = append(groups, g)
+	}
+	return groups, nil
+}
+
+func meanStd(x []float64) (mean, std float64) {
+	for _, v := range x {
+		mean += v
+	}
+	mean /= float64(len(x))
+	for _, v := range x {
+		std += (v - mean) * (v - mean)
+	}
+	return mean, math.Sqrt(std / float64(len(x)))
+}
+
+func ints(ts []arith.Token) []int {
+	out := make([]int, len(ts))
+	for i, t := range ts {
+		out[i] = int(t)
+	}
+	return out
+}
+
+func printReport(w io.Writer, rep Report) error {
+	cfgJSON, err := json.MarshalIndent(rep.Config, "  ", "  ")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "checkpoint %s: format version %d, step %d, %d parameters\nconfig\n  %s\n",
+		rep.Checkpoint, rep.FormatVersion, rep.Step, rep.Params, cfgJSON)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "tensor\tshape\tdtype\tmean\tstd\tmin\tmax\tL2\tNaN\tInf\t")
+	for _, t := range rep.Tensors {
+		fmt.Fprintf(tw, "%s\t%v\t%s\t%.4f\t%.4f\t%.4f\t%.4f\t%.3f\t%d\t%d\t\n",
+			t.Name, t.Shape, t.DType, t.Mean, t.Std, t.Min, t.Max, t.Norm, t.NaN, t.Inf)
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "held-out greedy accuracy")
+	for _, a := range rep.HeldOut {
+		fmt.Fprintf(w, "  %-6s %4d/%-4d %6.2f%%\n", a.Skill, a.Correct, a.N, 100*a.Accuracy)
+	}
+	for _, g := range rep.Samples {
+		fmt.Fprintf(w, "samples of %s = %d\n", g.Problem, g.Answer)
+		for _, c := range g.Completions {
+			fmt.Fprintf(w, "  %-12q R %6.3f  adv %+6.2f  %s\n", c.Text, c.Total, c.Advantage, components(c.Rewards))
+		}
+	}
+	if d := rep.Diff; d != nil {
+		printDiff(w, d)
+	}
+	if rep.Plot != "" {
+		fmt.Fprintf(w, "plot written to %s\n", rep.Plot)
+	}
+	return nil
+}
+
+func components(m map[string]float64) string {
+	var parts []string
+	for _, name := range sortedKeys(m) {
+		parts = append(parts, fmt.Sprintf("%s %.2f", name, m[name]))
+	}
+	return strings.Join(parts, ", ")
+}

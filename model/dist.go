@@ -1,0 +1,92 @@
+package model
+
+import (
+	"fmt"
+	"math"
+)
+
+// NextDistributions runs completions teacher-forced like LogProbs but returns the whole next-token
+// distribution at each completion position: out[i][k][v] = π(v | prompts[i], completions[i][:k])
+// under softmax(logits/temperature), temperature 0 meaning 1, so that
+// log out[i][k][completions[i][k]] = LogProbs(...)[i][k]. It is for comparing two policies (a KL
+// between them needs every token's probability, not only the chosen one's). The same limits as
+// LogProbs apply.
+func (s *Sampler) NextDistributions(prompts, completions [][]int, temperature float64) ([][][]float32, error) {
+	if err := s.p.Check(); err != nil {
+		return nil, err
+	}
+	cfg := s.p.Config
+	if len(prompts) != len(completions) {
+		return nil, fmt.Errorf("model: NextDistributions: %d prompts but %d completions", len(prompts), len(completions))
+	}
+	tau, err := checkTemperature(temperature)
+	if err != nil {
+		return nil, fmt.Errorf("model: NextDistributions: %w", err)
+	}
+	out := make([][][]float32, len(prompts))
+	var slots [][]float32 // flat index -> destination
+	for i, pr := range prompts {
+		if err := s.checkTokens(pr, cfg.Ctx); err != nil {
+			return nil, fmt.Errorf("model: NextDistributions: prompt %d: %w", i, err)
+		}
+		c := completions[i]
+		if len(pr)+len(c) > cfg.Ctx {
+			return nil, fmt.Errorf("model: NextDistributions: prompt %d and its completion have %d+%d tokens, more than Ctx %d", i, len(pr), len(c), cfg.Ctx)
+		}
+		for k, tok := range c {
+			if tok < 0 || tok >= cfg.Vocab {
+				return nil, fmt.Errorf("model: NextDistributions: completion %d: token %d at %d out of range [0, %d)", i, tok, k, cfg.Vocab)
+			}
+		}
+		out[i] = make([][]float32, len(c))
+		for k := range c {
+			out[i][k] = make([]float32, cfg.Vocab)
+			slots = append(slots, out[i][k])
+		}
+	}
+	if len(slots) == 0 {
+		return out, nil
+	}
+	s.reserve(len(prompts))
+
+	// As in LogProbs: the logits at position len(prompt)-1+k are the distribution of token k.
+	rows := s.rowsA[:0]
+	off := 0
+	for i, pr := range prompts {
+		c := completions[i]
+		if len(c) == 0 {
+			continue
+		}
+		for t := 0; t < len(pr)+len(c)-1; t++ {
+			tok := 0
+			if t < len(pr) {
+				tok = pr[t]
+			} else {
+				tok = c[t-len(pr)]
+			}
+			o := -1
+			if t >= len(pr)-1 {
+				o = off + t - (len(pr) - 1)
+			}
+			rows = append(rows, row{slot: i, pos: t, tok: tok, out: o})
+		}
+		off += len(c)
+	}
+	invT := 1 / tau
+	s.run(rows, func(o int, logits []float32) {
+		// softmax(logits·invT), accumulated in float64 as logSoftmaxAt does.
+		mx := math.Inf(-1)
+		for _, v := range logits {
+			mx = max(mx, float64(v)*invT)
+		}
+		var sum float64
+		for _, v := range logits {
+			sum += math.Exp(float64(v)*invT - mx)
+		}
+		for j, v := range logits {
+			slots[o][j] = float32(math.Exp(float64(v)*invT-mx) / sum)
+		}
+	})
+	s.rowsA = rows[:0]
+	return out, nil
+}

@@ -1,0 +1,115 @@
+package trainer
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"mathzero/checkpoints"
+	"mathzero/env/arith"
+)
+
+// ReadConfig returns the configuration and step of the checkpoint at path (a checkpoint directory,
+// or a run directory meaning its latest checkpoint), for a caller that wants to compare it with its
+// own settings before resuming.
+func ReadConfig(path string) (Config, int, error) {
+	ck, err := checkpoints.Load(path)
+	if err != nil {
+		return Config{}, 0, fmt.Errorf("trainer: resume: %w", err)
+	}
+	cfg, err := decodeConfig(ck.Config)
+	if err != nil {
+		return Config{}, 0, fmt.Errorf("trainer: resume %s: %w", path, err)
+	}
+	return cfg, ck.Step, nil
+}
+
+// Resume rebuilds the trainer saved at path (a checkpoint directory, or a run directory meaning its
+// latest checkpoint) so that running it on gives, bit for bit, the weights an uninterrupted run
+// would have: it restores the policy, AdamW's m, v and t, both PCG streams (problems and sampling),
+// the step, the sequence count, the curriculum level with its accuracy window, and the steered
+// uniform-KL weight. The frozen reference policy (Config.Beta > 0) is not stored: it is the initial
+// policy, re-created from the seed exactly as New does.
+//
+// steps, when positive, replaces Config.Steps (the only setting a resume may change); it must be
+// past the checkpoint's step. Every other setting is the checkpoint's own.
+func Resume(path string, steps int) (*Trainer, error) {
+	ck, err := checkpoints.Load(path)
+	if err != nil {
+		return nil, fmt.Errorf("trainer: resume: %w", err)
+	}
+	fail := func(err error) (*Trainer, error) {
+		return nil, fmt.Errorf("trainer: resume %s: %w", path, err)
+	}
+	cfg, err := decodeConfig(ck.Config)
+	if err != nil {
+		return fail(err)
+	}
+	if steps > 0 {
+		cfg.Steps = steps
+	}
+	if cfg.Steps <= ck.Step {
+		return fail(fmt.Errorf("steps %d: the checkpoint is already at step %d", cfg.Steps, ck.Step))
+	}
+	var rs rngState
+	if err := json.Unmarshal(ck.RNG, &rs); err != nil {
+		return fail(fmt.Errorf("rng: %w", err))
+	}
+	var ex extraState
+	if len(ck.Extra) == 0 {
+		return fail(fmt.Errorf("extra: missing (trainer state)"))
+	}
+	if err := json.Unmarshal(ck.Extra, &ex); err != nil {
+		return fail(fmt.Errorf("extra: %w", err))
+	}
+	// New validates the config and re-creates the initial weights (and so the reference) from the seed.
+	t, err := New(cfg)
+	if err != nil {
+		return fail(err)
+	}
+	loaded, err := paramsFrom(cfg.Model, ck.Weights)
+	if err != nil {
+		return fail(err)
+	}
+	// Copy in place: the sampler and the compiled graph share the policy's slices.
+	for i, w := range t.policy.Tensors {
+		copy(w.Data, loaded.Tensors[i].Data)
+	}
+	opt := make(map[string]checkpoints.Tensor, len(ck.Optimizer))
+	for _, o := range ck.Optimizer {
+		opt[o.Name] = o
+	}
+	if len(opt) != 2*len(t.policy.Tensors) {
+		return fail(fmt.Errorf("optimizer: %d tensors, want %d (adam.m and adam.v of each weight)", len(opt), 2*len(t.policy.Tensors)))
+	}
+	for i, w := range t.policy.Tensors {
+		for _, s := range []struct {
+			name string
+			dst  []float32
+		}{{"adam.m/" + w.Name, t.opt.m[i]}, {"adam.v/" + w.Name, t.opt.v[i]}} {
+			o, ok := opt[s.name]
+			if !ok {
+				return fail(fmt.Errorf("optimizer: tensor %s missing", s.name))
+			}
+			if !sameShape(o.Shape, w.Shape) {
+				return fail(fmt.Errorf("optimizer: tensor %s has shape %v, want %v", s.name, o.Shape, w.Shape))
+			}
+			copy(s.dst, o.Data)
+		}
+	}
+	if ex.AdamT < 0 || ex.Sequences < 0 || ex.Level < 0 || ex.Level > arith.Hardest || ex.UniformKL < 0 {
+		return fail(fmt.Errorf("extra: invalid trainer state %+v", ex))
+	}
+	t.opt.t = ex.AdamT
+	if err := t.problemSrc.UnmarshalBinary(rs.Problem); err != nil {
+		return fail(fmt.Errorf("rng problem: %w", err))
+	}
+	if err := t.sampleSrc.UnmarshalBinary(rs.Sample); err != nil {
+		return fail(fmt.Errorf("rng sample: %w", err))
+	}
+	t.step = ck.Step
+	t.sequences = ex.Sequences
+	t.level = ex.Level
+	t.levelAccs = append(t.levelAccs[:0], ex.LevelAccs...)
+	t.uniformKL = ex.UniformKL
+	return t, nil
+}

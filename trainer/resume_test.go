@@ -1,0 +1,181 @@
+package trainer
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"mathzero/checkpoints"
+)
+
+// TestResumeExact: 2N steps in one go and N steps, a checkpoint, Resume and N more end with the
+// same weights, optimizer state and random streams, bit for bit.
+func TestResumeExact(t *testing.T) {
+	const n = 3
+	tests := []struct {
+		name   string
+		mutate func(*Config)
+	}{
+		{"default", func(c *Config) {}},
+		// A reference policy, a steered uniform-KL weight and weight decay.
+		{"beta+steer", func(c *Config) { c.Beta = 0.04; c.TargetEntropy = 5; c.WeightDecay = 0.01 }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := tinyConfig()
+			tc.mutate(&cfg)
+			cfg.Steps = 2 * n
+			whole, err := New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for range 2 * n {
+				if _, err := whole.Step(); err != nil {
+					t.Fatal(err)
+				}
+			}
+
+			half := cfg
+			half.Steps = n
+			first, err := New(half)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			if err := first.Run(context.Background(), dir, nil); err != nil {
+				t.Fatal(err)
+			}
+			resumed, err := Resume(dir, 2*n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resumed.StepCount() != n || resumed.Config().Steps != 2*n {
+				t.Fatalf("Resume: step %d of %d; want %d of %d", resumed.StepCount(), resumed.Config().Steps, n, 2*n)
+			}
+			for range n {
+				if _, err := resumed.Step(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for i, w := range whole.Policy().Tensors {
+				if !reflect.DeepEqual(w.Data, resumed.Policy().Tensors[i].Data) {
+					t.Errorf("after %d+%d steps %s differs from %d steps", n, n, w.Name, 2*n)
+				}
+			}
+			if !reflect.DeepEqual(whole.opt.m, resumed.opt.m) || !reflect.DeepEqual(whole.opt.v, resumed.opt.v) || whole.opt.t != resumed.opt.t {
+				t.Error("AdamW state differs")
+			}
+			if whole.sequences != resumed.sequences || whole.level != resumed.level || whole.uniformKL != resumed.uniformKL ||
+				!reflect.DeepEqual(whole.levelAccs, resumed.levelAccs) {
+				t.Errorf("state differs: sequences %d/%d level %d/%d uniformKL %v/%v levelAccs %v/%v",
+					whole.sequences, resumed.sequences, whole.level, resumed.level, whole.uniformKL, resumed.uniformKL,
+					whole.levelAccs, resumed.levelAccs)
+			}
+			if whole.problemRNG.Uint64() != resumed.problemRNG.Uint64() || whole.sampleRNG.Uint64() != resumed.sampleRNG.Uint64() {
+				t.Error("random streams differ")
+			}
+		})
+	}
+}
+
+func TestResumeErrors(t *testing.T) {
+	cfg := tinyConfig()
+	cfg.Steps = 2
+	tr, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := tr.Run(context.Background(), dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Resume(dir, 0); err == nil || !strings.Contains(err.Error(), "already at step 2") {
+		t.Errorf("Resume(finished run, 0) = %v; want an error saying it is at step 2", err)
+	}
+	if _, err := Resume(dir, 1); err == nil || !strings.Contains(err.Error(), "steps 1") {
+		t.Errorf("Resume(run, 1) = %v; want an error naming steps", err)
+	}
+	if _, err := Resume(filepath.Join(dir, "nope"), 5); err == nil {
+		t.Error("Resume(missing) = nil error")
+	}
+	// A checkpoint without optimizer tensors.
+	ck, err := checkpoints.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ck.Optimizer = ck.Optimizer[:1]
+	bad := t.TempDir()
+	if _, err := checkpoints.Save(bad, ck); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Resume(bad, 5); err == nil || !strings.Contains(err.Error(), "optimizer") {
+		t.Errorf("Resume(checkpoint missing optimizer tensors) = %v; want an error naming the optimizer", err)
+	}
+}
+
+// TestRunKeepBest: Keep prunes old checkpoints but never the best by held-out accuracy.
+func TestRunKeepBest(t *testing.T) {
+	cfg := tinyConfig()
+	cfg.Steps, cfg.SaveEvery, cfg.EvalEvery, cfg.Keep = 5, 1, 1, 1
+	tr, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := tr.Run(context.Background(), dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, BestFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	best := strings.TrimSpace(string(b))
+	paths, err := checkpoints.List(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, p := range paths {
+		names = append(names, filepath.Base(p))
+	}
+	want := []string{best}
+	if best != checkpoints.DirName(5) {
+		want = append(want, checkpoints.DirName(5))
+	}
+	if !reflect.DeepEqual(names, want) {
+		t.Errorf("with keep 1: checkpoints %v; want %v (best and latest)", names, want)
+	}
+	got, err := bestSoFar(dir)
+	if err != nil || got.name != best || got.acc < 0 {
+		t.Errorf("bestSoFar = %+v, %v; want %s with its accuracy", got, err, best)
+	}
+	for _, bad := range []string{"", "\n", "../elsewhere\n", "latest\n"} {
+		if err := os.WriteFile(filepath.Join(dir, BestFile), []byte(bad), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := bestSoFar(dir); err == nil {
+			t.Errorf("bestSoFar with best file %q = %+v, nil; want an error", bad, got)
+		}
+	}
+}
+
+// BenchmarkResume rebuilds a default-size trainer from its checkpoint (load, graph, state).
+func BenchmarkResume(b *testing.B) {
+	cfg := Default()
+	tr, err := New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir := b.TempDir()
+	if _, err := tr.Save(dir); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := Resume(dir, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
