@@ -5,6 +5,7 @@
 // Usage:
 //
 //	go run ./cmd/reward [-rewards SPEC] [-ckpt PATH [-problems 64] [-g G] [-seed 1]]
+//	go run ./cmd/reward -ckpt PATH -xray [-groups 4] [-seed 1] [-rewards SPEC]
 //
 // The table shows, for a couple of problems, each golden completion (correct, wrong, off by one
 // digit, wrong sign, leading zero, empty, truncated with no End, garbage, tokens after End) with
@@ -24,6 +25,10 @@
 // (a group whose completions all pass or all fail has zero advantage), beside the share measured
 // on the sampled groups (lower when some problems are always solved and others never); where
 // either is under 20% it warns that training on that skill would starve.
+//
+// With -ckpt and -xray [-groups 4] it instead X-rays one training batch of the checkpoint
+// (trainer.XRay; see xray.go): rewards, advantages, ratios and each token's share of the loss,
+// then the loss under each normalisation. Without -rewards it scores with the run's own mix.
 package main
 
 import (
@@ -57,6 +62,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	problems := fs.Int("problems", 64, "problems per skill for the -ckpt forecast")
 	g := fs.Int("g", 0, "group size G for the forecast (default: the checkpoint's)")
 	seed := fs.Uint64("seed", 1, "seed of the forecast's problems and samples")
+	xr := fs.Bool("xray", false, "with -ckpt: X-ray one training batch instead of the table and forecast")
+	groups := fs.Int("groups", 4, "problems in the -xray batch")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -65,6 +72,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if *problems < 1 || *g < 0 || *g == 1 {
 		return fmt.Errorf("-problems must be >= 1 and -g >= 2")
+	}
+	if *xr {
+		if *ckpt == "" || *groups < 1 {
+			return fmt.Errorf("-xray needs -ckpt and -groups >= 1")
+		}
+		own := true // without -rewards, the run's own rewards
+		fs.Visit(func(f *flag.Flag) { own = own && f.Name != "rewards" })
+		if own {
+			*spec = ""
+		}
+		return xray(ctx, stdout, *ckpt, *spec, *groups, *seed)
 	}
 	mix, err := reward.Builtins().ParseSpec(*spec)
 	if err != nil {

@@ -50,6 +50,8 @@ func TestBadArgs(t *testing.T) {
 		{"-g", "1"},
 		{"-problems", "0"},
 		{"extra"},
+		{"-xray"},
+		{"-xray", "-ckpt", "x", "-groups", "0"},
 		{"-ckpt", filepath.Join(t.TempDir(), "missing")},
 	} {
 		var out, errOut strings.Builder
@@ -80,6 +82,32 @@ func TestForecast(t *testing.T) {
 	for _, want := range []string{"problems x G=4", "add2 ", "sub1 ", "warning: add2: only", "starves"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("forecast output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+// TestXRay X-rays a freshly initialised tiny policy's batch.
+func TestXRay(t *testing.T) {
+	cfg := trainer.Default()
+	cfg.Model = model.Config{Vocab: arith.VocabSize, Ctx: 12, DModel: 16, Heads: 2, Layers: 1, DFF: 32}
+	cfg.Skills = trainer.Skills{{Kind: arith.Add, Digits: 1}}
+	cfg.Prompts, cfg.G = 2, 4
+	tr, err := trainer.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if _, err := tr.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut strings.Builder
+	if err := run(context.Background(), []string{"-ckpt", dir, "-xray", "-groups", "2"}, &out, &errOut); err != nil {
+		t.Fatalf("run(-xray) = %v", err)
+	}
+	for _, want := range []string{"2 groups x G=4", "(the run's)", "group 1:", "group 2:", "partial*1",
+		"GRPO (per sequence)", "DAPO (per token) *", "Dr. GRPO (constant)", "top 1", "groups carry no signal"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("-xray output lacks %q:\n%s", want, out.String())
 		}
 	}
 }
