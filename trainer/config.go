@@ -22,7 +22,7 @@ type Config struct {
 	// scored and logged but does not move the policy [partial=1,correct=0,format=0].
 	Rewards string `json:"rewards"`
 
-	// Steps is the number of optimisation steps of the run [2000].
+	// Steps is the number of optimisation steps of the run [2500].
 	Steps int `json:"steps"`
 	// Seed seeds every random source of the run: initial weights, problems and sampling [1].
 	Seed uint64 `json:"seed"`
@@ -60,7 +60,7 @@ type Config struct {
 	UniformKL float64 `json:"uniform_kl"`
 	// TargetEntropy, when positive, steers UniformKL's weight up (to at most 1) while the mean
 	// entropy of sampled answer tokens is below it and back down to UniformKL above it, so late
-	// in training groups keep enough variety to learn from; 0 holds UniformKL fixed [0].
+	// in training groups keep enough variety to learn from; 0 holds UniformKL fixed [0.4].
 	TargetEntropy float64 `json:"target_entropy"`
 	// EntropyCoef weights an entropy bonus on answer tokens; 0 disables it [0].
 	EntropyCoef float64 `json:"entropy_coef"`
@@ -100,32 +100,33 @@ type Config struct {
 // Default returns the default run: 2-digit addition from random weights.
 func Default() Config {
 	return Config{
-		Model:       model.DefaultConfig(),
-		Skills:      Skills{{Kind: arith.Add, Digits: 2}},
-		Rewards:     "partial=1,correct=0,format=0",
-		Steps:       2000,
-		Seed:        1,
-		Prompts:     64,
-		G:           8,
-		Temperature: 1,
-		LR:          1e-3,
-		Warmup:      20,
-		Beta1:       0.9,
-		Beta2:       0.999,
-		AdamEps:     1e-8,
-		GradClip:    1,
-		Eps:         0.2,
-		Mu:          1,
-		Beta:        0,
-		UniformKL:   0.02,
-		Norm:        PerToken,
-		ScaleStd:    true,
-		Credit:      ProcessCredit,
-		Curriculum:  0.6,
-		EvalEvery:   50,
-		EvalSize:    500,
-		SaveEvery:   100,
-		SampleEvery: 100,
+		Model:         model.DefaultConfig(),
+		Skills:        Skills{{Kind: arith.Add, Digits: 2}},
+		Rewards:       "partial=1,correct=0,format=0",
+		Steps:         2500,
+		Seed:          1,
+		Prompts:       64,
+		G:             8,
+		Temperature:   1,
+		LR:            1e-3,
+		Warmup:        20,
+		Beta1:         0.9,
+		Beta2:         0.999,
+		AdamEps:       1e-8,
+		GradClip:      1,
+		Eps:           0.2,
+		Mu:            1,
+		Beta:          0,
+		UniformKL:     0.02,
+		TargetEntropy: 0.4,
+		Norm:          PerToken,
+		ScaleStd:      true,
+		Credit:        ProcessCredit,
+		Curriculum:    0.6,
+		EvalEvery:     50,
+		EvalSize:      500,
+		SaveEvery:     100,
+		SampleEvery:   100,
 	}
 }
 
