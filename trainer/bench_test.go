@@ -19,7 +19,8 @@ func benchTrainer(b *testing.B) *Trainer {
 	return t
 }
 
-// BenchmarkRollout samples and scores one step's 512 completions.
+// BenchmarkRollout samples and scores one step's 512 completions; sampled_tokens/s counts the
+// answer tokens generated, like the peer's rollout_sampled_tok_s.
 func BenchmarkRollout(b *testing.B) {
 	t := benchTrainer(b)
 	b.ReportAllocs()
@@ -31,11 +32,11 @@ func BenchmarkRollout(b *testing.B) {
 		}
 		for _, g := range groups {
 			for _, s := range g.samples {
-				tokens += len(g.prompt) + len(s.Tokens)
+				tokens += len(s.Tokens)
 			}
 		}
 	}
-	b.ReportMetric(float64(tokens)/b.Elapsed().Seconds(), "tokens/s")
+	b.ReportMetric(float64(tokens)/b.Elapsed().Seconds(), "sampled_tokens/s")
 }
 
 // BenchmarkUpdate is forward, backward and AdamW over one fixed batch of 512 rollouts.
