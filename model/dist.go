@@ -50,28 +50,7 @@ func (s *Sampler) NextDistributions(prompts, completions [][]int, temperature fl
 	s.reserve(len(prompts))
 
 	// As in LogProbs: the logits at position len(prompt)-1+k are the distribution of token k.
-	rows := s.rowsA[:0]
-	off := 0
-	for i, pr := range prompts {
-		c := completions[i]
-		if len(c) == 0 {
-			continue
-		}
-		for t := 0; t < len(pr)+len(c)-1; t++ {
-			tok := 0
-			if t < len(pr) {
-				tok = pr[t]
-			} else {
-				tok = c[t-len(pr)]
-			}
-			o := -1
-			if t >= len(pr)-1 {
-				o = off + t - (len(pr) - 1)
-			}
-			rows = append(rows, row{slot: i, pos: t, tok: tok, out: o})
-		}
-		off += len(c)
-	}
+	rows := teacherRows(s.rowsA[:0], prompts, completions)
 	invT := 1 / tau
 	s.run(rows, func(o int, logits []float32) {
 		// softmax(logits·invT), accumulated in float64 as logSoftmaxAt does.

@@ -192,31 +192,7 @@ func (s *Sampler) LogProbs(prompts, completions [][]int, temperature float64) ([
 	}
 	s.reserve(len(prompts))
 
-	// One pass over every prompt token and every completion token but the last; the logits at
-	// position len(prompt)-1+k score completion token k.
-	rows := s.rowsA[:0]
-	off = 0
-	for i, pr := range prompts {
-		c := completions[i]
-		if len(c) == 0 {
-			continue
-		}
-		seq := len(pr) + len(c) - 1
-		for t := 0; t < seq; t++ {
-			tok := 0
-			if t < len(pr) {
-				tok = pr[t]
-			} else {
-				tok = c[t-len(pr)]
-			}
-			o := -1
-			if t >= len(pr)-1 {
-				o = off + t - (len(pr) - 1)
-			}
-			rows = append(rows, row{slot: i, pos: t, tok: tok, out: o})
-		}
-		off += len(c)
-	}
+	rows := teacherRows(s.rowsA[:0], prompts, completions)
 	s.run(rows, func(o int, logits []float32) {
 		flat[o] = s.logSoftmaxAt(logits, 1/tau, targets[o])
 	})
@@ -530,4 +506,32 @@ func (s *Sampler) sample(logits []float32, invT float64, rng *rand.Rand) (int, f
 		tok = argmax(logits)
 	}
 	return tok, float32(float64(logits[tok])*invT - mx - math.Log(sum))
+}
+
+// teacherRows appends to rows one pass over every prompt token and every completion token but the
+// last, teacher-forced: the logits at position len(prompt)-1+k score completion token k, and their
+// out index counts completion tokens across all sequences in order.
+func teacherRows(rows []row, prompts, completions [][]int) []row {
+	off := 0
+	for i, pr := range prompts {
+		c := completions[i]
+		if len(c) == 0 {
+			continue
+		}
+		for t := 0; t < len(pr)+len(c)-1; t++ {
+			tok := 0
+			if t < len(pr) {
+				tok = pr[t]
+			} else {
+				tok = c[t-len(pr)]
+			}
+			o := -1
+			if t >= len(pr)-1 {
+				o = off + t - (len(pr) - 1)
+			}
+			rows = append(rows, row{slot: i, pos: t, tok: tok, out: o})
+		}
+		off += len(c)
+	}
+	return rows
 }

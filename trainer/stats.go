@@ -101,7 +101,7 @@ func (t *Trainer) samplesOf(groups []*group, nGroups, perGroup int) []Sample {
 			s := Sample{
 				Problem:    g.problem.String(),
 				Answer:     g.problem.Answer,
-				Completion: arith.Render(toTokens(g.samples[i].Tokens)),
+				Completion: arith.Render(arith.FromIDs(g.samples[i].Tokens)),
 				Total:      g.total[i],
 				Advantage:  g.adv[i],
 				Rewards:    make(map[string]float64),
@@ -164,7 +164,7 @@ func Greedy(s *model.Sampler, problems []arith.Problem, keepMistakes int) (Skill
 		prompts := make([][]int, len(ps))
 		maxNew := 0
 		for i, p := range ps {
-			prompts[i] = toInts(arith.Encode(p))
+			prompts[i] = arith.IDs(arith.Encode(p))
 			maxNew = max(maxNew, p.Skill.MaxAnswerLen())
 		}
 		samples, err := s.Generate(prompts, maxNew, 0, int(arith.End), nil)
@@ -172,7 +172,7 @@ func Greedy(s *model.Sampler, problems []arith.Problem, keepMistakes int) (Skill
 			return acc, fmt.Errorf("trainer: greedy decode: %w", err)
 		}
 		for i, p := range ps {
-			toks := toTokens(samples[i].Tokens)
+			toks := arith.FromIDs(samples[i].Tokens)
 			v, err := arith.DecodeAnswer(toks)
 			acc.N++
 			if err == nil && v == p.Answer {

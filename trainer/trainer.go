@@ -361,7 +361,7 @@ func (t *Trainer) rollouts(n int) ([]*group, float64, error) {
 	for i := range groups {
 		s := cfg.Skills[t.problemRNG.IntN(len(cfg.Skills))]
 		p := arith.GenerateTrainAt(s, t.level, t.problemRNG)
-		groups[i] = &group{problem: p, prompt: toInts(arith.Encode(p))}
+		groups[i] = &group{problem: p, prompt: arith.IDs(arith.Encode(p))}
 		for range cfg.G {
 			prompts = append(prompts, groups[i].prompt)
 		}
@@ -387,7 +387,7 @@ func (t *Trainer) rollouts(n int) ([]*group, float64, error) {
 func (t *Trainer) score(g *group) error {
 	process := t.cfg.Credit == ProcessCredit && t.mix.HasTokens()
 	for _, s := range g.samples {
-		c := reward.Completion{Tokens: toTokens(s.Tokens)}
+		c := reward.Completion{Tokens: arith.FromIDs(s.Tokens)}
 		total, parts, ok, tokens, err := safeScore(t.mix, g.problem, c, process)
 		if err != nil {
 			return err
@@ -548,20 +548,4 @@ func (t *Trainer) diagnostics(in *batchInputs, sg *stepGraph) diagnostics {
 		e /= float64(tokens)
 	}
 	return diagnostics{kl: ts.kl, clipFrac: ts.clipFrac, entropy: e}
-}
-
-func toInts(ts []arith.Token) []int {
-	out := make([]int, len(ts))
-	for i, t := range ts {
-		out[i] = int(t)
-	}
-	return out
-}
-
-func toTokens(xs []int) []arith.Token {
-	out := make([]arith.Token, len(xs))
-	for i, x := range xs {
-		out[i] = arith.Token(x)
-	}
-	return out
 }

@@ -177,7 +177,7 @@ func XRay(params *model.Params, cfg Config, mix reward.Mix, groups int, seed uin
 		xg := XRayGroup{Problem: g.problem}
 		xg.Mean, xg.Std = meanStd(g.total)
 		for i, s := range g.samples {
-			c := XRayCompletion{Text: arith.Render(toTokens(s.Tokens)), Parts: g.parts[i], PartOK: g.partOK[i],
+			c := XRayCompletion{Text: arith.Render(arith.FromIDs(s.Tokens)), Parts: g.parts[i], PartOK: g.partOK[i],
 				Total: g.total[i], Correct: g.correct[i]}
 			for k, tok := range s.Tokens {
 				x := XRayToken{Text: arith.Render([]arith.Token{arith.Token(tok)}), Reward: g.outcome[i],

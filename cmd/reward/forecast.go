@@ -44,7 +44,7 @@ func forecast(ctx context.Context, w io.Writer, path string, n, g int, seed uint
 		prompts := make([][]int, 0, n*g)
 		for i := range probs {
 			probs[i] = arith.Generate(s, rng)
-			prompt := toInts(arith.Encode(probs[i]))
+			prompt := arith.IDs(arith.Encode(probs[i]))
 			for range g {
 				prompts = append(prompts, prompt)
 			}
@@ -57,7 +57,7 @@ func forecast(ctx context.Context, w io.Writer, path string, n, g int, seed uint
 		for i, p := range probs {
 			k := 0
 			for _, smp := range samples[i*g : (i+1)*g] {
-				v, err := arith.DecodeAnswer(toTokens(smp.Tokens))
+				v, err := arith.DecodeAnswer(arith.FromIDs(smp.Tokens))
 				if err == nil && v == p.Answer {
 					k++
 				}
@@ -80,20 +80,4 @@ func forecast(ctx context.Context, w io.Writer, path string, n, g int, seed uint
 		fmt.Fprintln(w, wn)
 	}
 	return nil
-}
-
-func toInts(ts []arith.Token) []int {
-	out := make([]int, len(ts))
-	for i, t := range ts {
-		out[i] = int(t)
-	}
-	return out
-}
-
-func toTokens(xs []int) []arith.Token {
-	out := make([]arith.Token, len(xs))
-	for i, x := range xs {
-		out[i] = arith.Token(x)
-	}
-	return out
 }

@@ -82,3 +82,22 @@ func Tokenize(s string) ([]Token, error) {
 	}
 	return ts, nil
 }
+
+// IDs returns ts as the plain int token ids the model package works in.
+func IDs(ts []Token) []int {
+	out := make([]int, len(ts))
+	for i, t := range ts {
+		out[i] = int(t)
+	}
+	return out
+}
+
+// FromIDs returns model token ids as Tokens. Ids outside the vocabulary are kept as they are
+// (Render shows them as '?', and every checker treats them as garbage).
+func FromIDs(ids []int) []Token {
+	out := make([]Token, len(ids))
+	for i, x := range ids {
+		out[i] = Token(x)
+	}
+	return out
+}
