@@ -31,7 +31,8 @@ import (
 // innermost-axis ByIndices) and its Slice hashing bug (ops.go); the log-softmax is composed from
 // Max, Exp, Sum and Log (tensor's SoftMax kernel shifts every row by the first element of the
 // whole tensor rather than the row's own max, and can overflow), and the target's log-prob is
-// gathered with a one-hot product. Matrix products run through blas32, like the Sampler's.
+// gathered with a one-hot product. Matrix products run through internal/kernel's Sgemm, like the
+// Sampler's.
 type Graph struct {
 	G       *gorgonia.ExprGraph
 	Weights []*gorgonia.Node // one per Params.Tensors, same order and names, backed by the same []float32

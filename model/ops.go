@@ -25,6 +25,7 @@ import (
 	"hash/fnv"
 	"math"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/chewxy/hm"
@@ -498,7 +499,9 @@ func (o layerNormGradGOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 	x, dy := d[0], d[1]
 	D := s[0][1]
 	rows := s[0][0]
-	parts := make([][]float64, 0, 8)
+	// Partial sums are kept by their first row and added in row order, so the result does not
+	// depend on which goroutine finishes first (runs must be reproducible bit for bit).
+	parts := make(map[int][]float64, 8)
 	var mu sync.Mutex
 	parallel(rows, grainRows, func(lo, hi int) {
 		acc := make([]float64, D)
@@ -510,11 +513,17 @@ func (o layerNormGradGOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 			}
 		}
 		mu.Lock()
-		parts = append(parts, acc)
+		parts[lo] = acc
 		mu.Unlock()
 	})
+	los := make([]int, 0, len(parts))
+	for lo := range parts {
+		los = append(los, lo)
+	}
+	slices.Sort(los)
 	acc := make([]float64, D)
-	for _, p := range parts {
+	for _, lo := range los {
+		p := parts[lo]
 		for j, v := range p {
 			acc[j] += v
 		}

@@ -42,7 +42,7 @@ func BenchmarkRollout(b *testing.B) {
 // BenchmarkUpdate is forward, backward and AdamW over one fixed batch of 512 rollouts.
 func BenchmarkUpdate(b *testing.B) {
 	t := benchTrainer(b)
-	_, in, _, _, err := t.collect()
+	_, _, in, _, _, err := t.collect()
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -132,6 +132,18 @@ func Default() Config {
 
 // Validate reports the first field that makes no sense, by its JSON name.
 func (c Config) Validate() error {
+	if err := c.validateFields(); err != nil {
+		return err
+	}
+	if _, err := reward.Builtins().ParseSpec(c.Rewards); err != nil {
+		return fmt.Errorf("trainer: config rewards: %w", err)
+	}
+	return nil
+}
+
+// validateFields is Validate without parsing Rewards against the built-ins, for runs whose mix
+// holds rewards registered elsewhere (NewWithRewards).
+func (c Config) validateFields() error {
 	if err := c.Model.Validate(); err != nil {
 		return fmt.Errorf("trainer: config model: %w", err)
 	}
@@ -142,12 +154,10 @@ func (c Config) Validate() error {
 		if err := s.Validate(); err != nil {
 			return fmt.Errorf("trainer: config skills: %w", err)
 		}
-		if n := s.PromptLen() + s.MaxAnswerLen(); n > c.Model.Ctx {
-			return fmt.Errorf("trainer: config skills: %s needs %d positions, model ctx is %d", s, n, c.Model.Ctx)
-		}
 	}
-	if _, err := reward.Builtins().ParseSpec(c.Rewards); err != nil {
-		return fmt.Errorf("trainer: config rewards: %w", err)
+	// Rollouts of every skill are capped at the longest answer of any skill (shapes.maxNew).
+	if _, seqLen := c.shapes(); seqLen+1 > c.Model.Ctx {
+		return fmt.Errorf("trainer: config skills: %s need %d positions, model ctx is %d", c.Skills, seqLen+1, c.Model.Ctx)
 	}
 	type check struct {
 		name string
@@ -188,6 +198,18 @@ func (c Config) Validate() error {
 		}
 	}
 	return nil
+}
+
+// shapes returns the rollout cap (the longest answer any skill allows, also Dr. GRPO's L) and the
+// graph's sequence length: the longest prompt plus that cap, less the last token, which is never
+// an input.
+func (c Config) shapes() (maxNew, seqLen int) {
+	prompt := 0
+	for _, s := range c.Skills {
+		prompt = max(prompt, s.PromptLen())
+		maxNew = max(maxNew, s.MaxAnswerLen())
+	}
+	return maxNew, prompt + maxNew - 1
 }
 
 // Skills is a list of skills whose JSON and flag form is "add1,add2".

@@ -56,7 +56,13 @@ func TestGroupAdvantagesTable(t *testing.T) {
 	}
 	for _, tc := range tests {
 		got := groupAdvantages(tc.outcome, tc.tokens, tc.lens, tc.scaleStd)
+		if len(got) != len(tc.want) {
+			t.Fatalf("%s: %d rows; want %d", tc.name, len(got), len(tc.want))
+		}
 		for i := range tc.want {
+			if len(got[i]) != len(tc.want[i]) {
+				t.Fatalf("%s: row %d has %d advantages; want %d", tc.name, i, len(got[i]), len(tc.want[i]))
+			}
 			for k := range tc.want[i] {
 				if math.Abs(got[i][k]-tc.want[i][k]) > 1e-12 {
 					t.Errorf("%s: adv[%d][%d] = %v; want %v (all: %v)", tc.name, i, k, got[i][k], tc.want[i][k], got)
@@ -161,6 +167,10 @@ func TestObjectiveAgainstReference(t *testing.T) {
 		obj, err := newObjective(logpN, entrN, meanN, n, p)
 		if err != nil {
 			t.Fatal(err)
+		}
+		// A steered β_u reaches the graph through its input node, not the value built with.
+		if p.uniformKL > 0 {
+			p.uniformKL *= 3
 		}
 		if err := obj.set(f32(adv), f32(old), f32(ref), f32(w), p.uniformKL); err != nil {
 			t.Fatal(err)

@@ -3,6 +3,7 @@ package trainer
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"mathzero/checkpoints"
 	"mathzero/env/arith"
@@ -90,7 +91,7 @@ func Resume(path string, steps int) (*Trainer, error) {
 			if !ok {
 				return fail(fmt.Errorf("optimizer: tensor %s missing", s.name))
 			}
-			if !sameShape(o.Shape, w.Shape) {
+			if !slices.Equal(o.Shape, w.Shape) {
 				return fail(fmt.Errorf("optimizer: tensor %s has shape %v, want %v", s.name, o.Shape, w.Shape))
 			}
 			copy(s.dst, o.Data)

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -60,7 +61,9 @@ func (t *Trainer) Run(ctx context.Context, runDir string, report func(Stats)) er
 		}
 		heldOut = -1
 		last := t.step == t.cfg.Steps
-		if last || (t.cfg.EvalEvery > 0 && t.step%t.cfg.EvalEvery == 0) {
+		saveNow := last || (t.cfg.SaveEvery > 0 && t.step%t.cfg.SaveEvery == 0)
+		// Every checkpoint is measured, so any of them can become the best.
+		if saveNow || (t.cfg.EvalEvery > 0 && t.step%t.cfg.EvalEvery == 0) {
 			accs, err := t.Evaluate()
 			if err != nil {
 				return err
@@ -82,7 +85,7 @@ func (t *Trainer) Run(ctx context.Context, runDir string, report func(Stats)) er
 		if report != nil {
 			report(st)
 		}
-		if last || (t.cfg.SaveEvery > 0 && t.step%t.cfg.SaveEvery == 0) {
+		if last || saveNow {
 			if err := t.checkpoint(runDir, heldOut, &best); err != nil {
 				return err
 			}
@@ -273,24 +276,12 @@ func paramsFrom(cfg model.Config, ts []checkpoints.Tensor) (*model.Params, error
 		if !ok {
 			return nil, fmt.Errorf("weights: tensor %s missing", w.Name)
 		}
-		if !sameShape(t.Shape, w.Shape) {
+		if !slices.Equal(t.Shape, w.Shape) {
 			return nil, fmt.Errorf("weights: tensor %s has shape %v, model wants %v", w.Name, t.Shape, w.Shape)
 		}
 		copy(w.Data, t.Data)
 	}
 	return p, nil
-}
-
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // writeFileAtomic writes data to path through a synced temporary file and a rename, so readers see

@@ -64,7 +64,7 @@ func (t *Trainer) stats(groups []*group, in *batchInputs) Stats {
 	}
 	sums := make([]float64, len(t.mix))
 	counts := make([]int, len(t.mix))
-	var n, correct int
+	var n, correct, tokens int
 	for _, g := range groups {
 		_, std := meanStd(g.total)
 		st.RewardStd += std / float64(len(groups))
@@ -73,6 +73,7 @@ func (t *Trainer) stats(groups []*group, in *batchInputs) Stats {
 			if g.correct[i] {
 				correct++
 			}
+			tokens += len(g.samples[i].Tokens)
 			for k := range t.mix {
 				if g.partOK[i][k] {
 					sums[k] += g.parts[i][k]
@@ -84,7 +85,7 @@ func (t *Trainer) stats(groups []*group, in *batchInputs) Stats {
 	}
 	st.Reward /= float64(n)
 	st.Accuracy = float64(correct) / float64(n)
-	st.CompletionLen = float64(in.answerTokens) / float64(n)
+	st.CompletionLen = float64(tokens) / float64(n)
 	for k, term := range t.mix {
 		if counts[k] > 0 {
 			st.Rewards[term.Reward.Name] = sums[k] / float64(counts[k])

@@ -24,6 +24,7 @@
 package trainer
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -91,8 +92,11 @@ func New(cfg Config) (*Trainer, error) {
 // NewWithRewards builds a trainer from random weights with an already-composed reward mix (for
 // rewards registered outside the built-ins); cfg.Rewards should be mix.String().
 func NewWithRewards(cfg Config, mix reward.Mix) (*Trainer, error) {
-	if err := cfg.Model.Validate(); err != nil {
-		return nil, fmt.Errorf("trainer: config model: %w", err)
+	if err := cfg.validateFields(); err != nil {
+		return nil, err
+	}
+	if len(mix) == 0 {
+		return nil, fmt.Errorf("trainer: empty reward mix")
 	}
 	t := &Trainer{cfg: cfg, mix: mix, batch: cfg.Prompts * cfg.G}
 	// Weights from stream 0 of the seed, problems from 1, sampling from 2.
@@ -122,12 +126,7 @@ func (t *Trainer) setPolicy(p *model.Params) error {
 		t.refSampler = model.NewSampler(t.ref)
 	}
 	t.opt = newAdamW(p, cfg.Beta1, cfg.Beta2, cfg.AdamEps, cfg.WeightDecay)
-	longest := 0
-	for _, s := range cfg.Skills {
-		longest = max(longest, s.PromptLen()+s.MaxAnswerLen())
-		t.maxNew = max(t.maxNew, s.MaxAnswerLen())
-	}
-	t.seqLen = longest - 1
+	t.maxNew, t.seqLen = cfg.shapes()
 	t.heldOut = make(map[arith.Skill][]arith.Problem)
 	for _, s := range cfg.Skills {
 		t.heldOut[s] = arith.HeldOutSet(s, cfg.EvalSize, cfg.Seed)
@@ -196,9 +195,18 @@ func (t *Trainer) Step() (Stats, error) {
 	cfg := t.cfg
 	start := time.Now()
 
-	// 1-4. Problems, rollouts, rewards, advantages.
-	groups, in, zeroStd, rolloutSecs, err := t.collect()
+	// 1-4. Problems, rollouts, rewards, advantages. A failed step (a reward that panicked, say)
+	// leaves the random streams and counters as they were, so a checkpoint saved after it resumes
+	// exactly at this step.
+	snap, err := t.snapshot()
 	if err != nil {
+		return Stats{}, err
+	}
+	groups, drawn, in, zeroStd, rolloutSecs, err := t.collect()
+	if err != nil {
+		if rerr := t.restore(snap); rerr != nil {
+			return Stats{}, errors.Join(err, rerr)
+		}
 		return Stats{}, err
 	}
 
@@ -214,8 +222,9 @@ func (t *Trainer) Step() (Stats, error) {
 	}
 	t.step++
 
-	// 6. Stats, and the curriculum's next level.
-	st := t.stats(groups, in)
+	// 6. Stats (of the groups as drawn, before dynamic sampling swapped any out), and the
+	// curriculum's next level.
+	st := t.stats(drawn, in)
 	st.Level = int(t.level)
 	st.UniformKL = t.uniformKL
 	t.advance(st.Accuracy)
@@ -236,14 +245,15 @@ func (t *Trainer) Step() (Stats, error) {
 
 // collect draws a step's problems, samples and scores their groups, and lays out the batch with
 // its advantages. Dynamic sampling swaps out groups that carry no signal.
-func (t *Trainer) collect() (groups []*group, in *batchInputs, zeroStd, rolloutSecs float64, err error) {
+func (t *Trainer) collect() (groups, drawn []*group, in *batchInputs, zeroStd, rolloutSecs float64, err error) {
 	cfg := t.cfg
 	// 1-3. Problems, rollouts, rewards. Dynamic sampling swaps out groups that carry no signal.
 	groups, rolloutSecs, err = t.rollouts(cfg.Prompts)
 	if err != nil {
-		return nil, nil, 0, 0, err
+		return nil, nil, nil, 0, 0, err
 	}
 	zeroStd = countZeroStd(groups)
+	drawn = groups
 	if cfg.DynamicSampling {
 		for round := 0; round < 3; round++ {
 			var keep []*group
@@ -257,7 +267,7 @@ func (t *Trainer) collect() (groups []*group, in *batchInputs, zeroStd, rolloutS
 			}
 			more, secs, err := t.rollouts(len(groups) - len(keep))
 			if err != nil {
-				return nil, nil, 0, 0, err
+				return nil, nil, nil, 0, 0, err
 			}
 			rolloutSecs += secs
 			groups = append(keep, more...)
@@ -275,9 +285,38 @@ func (t *Trainer) collect() (groups []*group, in *batchInputs, zeroStd, rolloutS
 
 	in, err = t.batchInputs(groups)
 	if err != nil {
-		return nil, nil, 0, 0, err
+		return nil, nil, nil, 0, 0, err
 	}
-	return groups, in, zeroStd, rolloutSecs, nil
+	return groups, drawn, in, zeroStd, rolloutSecs, nil
+}
+
+// stepSnapshot is the state a step changes before its update: the random streams and counters.
+type stepSnapshot struct {
+	problem, sample []byte
+	sequences       int
+}
+
+func (t *Trainer) snapshot() (stepSnapshot, error) {
+	p, err := t.problemSrc.MarshalBinary()
+	if err != nil {
+		return stepSnapshot{}, fmt.Errorf("trainer: %w", err)
+	}
+	q, err := t.sampleSrc.MarshalBinary()
+	if err != nil {
+		return stepSnapshot{}, fmt.Errorf("trainer: %w", err)
+	}
+	return stepSnapshot{problem: p, sample: q, sequences: t.sequences}, nil
+}
+
+func (t *Trainer) restore(s stepSnapshot) error {
+	if err := t.problemSrc.UnmarshalBinary(s.problem); err != nil {
+		return fmt.Errorf("trainer: %w", err)
+	}
+	if err := t.sampleSrc.UnmarshalBinary(s.sample); err != nil {
+		return fmt.Errorf("trainer: %w", err)
+	}
+	t.sequences = s.sequences
+	return nil
 }
 
 // advance moves the curriculum up a level once the mean sampled accuracy of the last 10 steps at
@@ -292,6 +331,9 @@ func (t *Trainer) advance(acc float64) {
 		return
 	}
 	t.levelAccs = append(t.levelAccs, acc)
+	if n := len(t.levelAccs); n > window {
+		t.levelAccs = append(t.levelAccs[:0], t.levelAccs[n-window:]...)
+	}
 	if n := len(t.levelAccs); n >= window {
 		mean, _ := meanStd(t.levelAccs[n-window:])
 		if mean >= t.cfg.Curriculum {

@@ -180,7 +180,7 @@ func TestUpdateGradientsDoNotAccumulate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, in, _, _, err := tr.collect()
+	_, _, in, _, _, err := tr.collect()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -135,13 +135,8 @@ func XRay(params *model.Params, cfg Config, mix reward.Mix, groups int, seed uin
 		}
 		t.ref, t.refSampler = ref, model.NewSampler(ref)
 	}
-	longest := 0 // as setPolicy
-	for _, s := range cfg.Skills {
-		longest = max(longest, s.PromptLen()+s.MaxAnswerLen())
-		t.maxNew = max(t.maxNew, s.MaxAnswerLen())
-	}
-	t.seqLen = longest - 1
-	gs, in, _, _, err := t.collect()
+	t.maxNew, t.seqLen = cfg.shapes()
+	gs, _, in, _, _, err := t.collect()
 	if err != nil {
 		return nil, err
 	}

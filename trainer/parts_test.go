@@ -1,0 +1,190 @@
+package trainer
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"mathzero/env/arith"
+	"mathzero/model"
+	"mathzero/reward"
+)
+
+// TestMixedSkillsStep: skills with different prompt and answer lengths share one batch; every
+// completion must fit its row (comp1 has the longest prompt, mul2 the longest answer).
+func TestMixedSkillsStep(t *testing.T) {
+	cfg := tinyConfig()
+	cfg.Model.Ctx = 16
+	cfg.Skills = Skills{{Kind: arith.Composite, Digits: 1}, {Kind: arith.Mul, Digits: 2}}
+	cfg.Curriculum = 0
+	maxNew, seqLen := cfg.shapes()
+	if maxNew != 5 || seqLen != 9+5-1 {
+		t.Fatalf("shapes() = %d, %d; want 5, 13", maxNew, seqLen)
+	}
+	tr, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		if _, err := tr.Step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg.Model.Ctx = 13
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "ctx") {
+		t.Errorf("Validate with ctx 13 for comp1+mul2 = %v; want an error about ctx", err)
+	}
+}
+
+// TestBatchPositions: the per-token inputs sit at the position whose log-prob scores that token:
+// position len(prompt)-1+k predicts completion token k, and the target there is that token.
+func TestBatchPositions(t *testing.T) {
+	tr, err := New(tinyConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups, _, in, _, _, err := tr.collect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	T := tr.seqLen
+	b := 0
+	for _, g := range groups {
+		for i, s := range g.samples {
+			for j := 0; j < T; j++ {
+				k := j - (len(g.prompt) - 1)
+				onAnswer := k >= 0 && k < len(s.Tokens)
+				if got := in.weight[b*T+j] != 0; got != onAnswer {
+					t.Fatalf("row %d position %d: weight %v; on the answer: %v", b, j, in.weight[b*T+j], onAnswer)
+				}
+				if !onAnswer {
+					continue
+				}
+				if in.targets[b][j] != s.Tokens[k] || in.oldLogp[b*T+j] != s.Logp[k] || in.adv[b*T+j] != float32(g.adv[i][k]) {
+					t.Fatalf("row %d position %d: target %d logp %v adv %v; want token %d logp %v adv %v",
+						b, j, in.targets[b][j], in.oldLogp[b*T+j], in.adv[b*T+j], s.Tokens[k], s.Logp[k], g.adv[i][k])
+				}
+			}
+			b++
+		}
+	}
+}
+
+func TestNewWithRewardsValidates(t *testing.T) {
+	mix, err := reward.Builtins().ParseSpec("partial=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := tinyConfig()
+	cfg.Mu = 0
+	if _, err := NewWithRewards(cfg, mix); err == nil || !strings.Contains(err.Error(), "mu") {
+		t.Errorf("NewWithRewards with mu 0 = %v; want an error naming mu", err)
+	}
+	if _, err := NewWithRewards(tinyConfig(), nil); err == nil {
+		t.Error("NewWithRewards with an empty mix succeeded")
+	}
+}
+
+func TestAdvance(t *testing.T) {
+	tr := &Trainer{cfg: Config{Curriculum: 0.6}}
+	for i := 0; i < 9; i++ {
+		tr.advance(0.9)
+	}
+	if tr.level != arith.NoCarry {
+		t.Fatalf("moved up after 9 steps (level %d); the window is 10", tr.level)
+	}
+	tr.advance(0.9)
+	if tr.level != arith.NoOverflow || len(tr.levelAccs) != 0 {
+		t.Fatalf("after 10 steps at 0.9: level %d, window %v; want level 1 and a fresh window", tr.level, tr.levelAccs)
+	}
+	for i := 0; i < 50; i++ {
+		tr.advance(0.5) // mean 0.5 < 0.6: stays
+	}
+	if tr.level != arith.NoOverflow || len(tr.levelAccs) != 10 {
+		t.Fatalf("50 steps at 0.5: level %d, window of %d; want level 1 and a window of 10", tr.level, len(tr.levelAccs))
+	}
+	for i := 0; i < 10; i++ {
+		tr.advance(0.7)
+	}
+	if tr.level != arith.Hardest {
+		t.Fatalf("level %d; want the last level", tr.level)
+	}
+	off := &Trainer{cfg: Config{Curriculum: 0}}
+	off.advance(0)
+	if off.level != arith.Hardest {
+		t.Errorf("curriculum off: level %d; want every problem", off.level)
+	}
+}
+
+func TestSteerEntropy(t *testing.T) {
+	tr := &Trainer{cfg: Config{UniformKL: 0.02, TargetEntropy: 0.4}, uniformKL: 0.02}
+	tr.steerEntropy(0.1)
+	if math.Abs(tr.uniformKL-0.021) > 1e-12 {
+		t.Errorf("below target: β_u %v; want 0.021", tr.uniformKL)
+	}
+	for range 1000 {
+		tr.steerEntropy(0.1)
+	}
+	if tr.uniformKL != maxUniformKL {
+		t.Errorf("long below target: β_u %v; want the cap %v", tr.uniformKL, maxUniformKL)
+	}
+	for range 1000 {
+		tr.steerEntropy(1)
+	}
+	if tr.uniformKL != 0.02 {
+		t.Errorf("long above target: β_u %v; want the floor 0.02", tr.uniformKL)
+	}
+	tr.steerEntropy(math.NaN())
+	if tr.uniformKL != 0.02 {
+		t.Errorf("NaN entropy moved β_u to %v", tr.uniformKL)
+	}
+}
+
+// TestAdamW checks two steps against the formula computed by hand in float64.
+func TestAdamW(t *testing.T) {
+	p := &model.Params{Tensors: []*model.Tensor{
+		{Name: "w", Shape: []int{1, 2}, Data: []float32{1, -2}},
+		{Name: "b.b", Shape: []int{1}, Data: []float32{0.5}},
+	}}
+	const lr, b1, b2, eps, decay = 0.1, 0.9, 0.99, 1e-8, 0.01
+	a := newAdamW(p, b1, b2, eps, decay)
+	grads := [][]float32{{0.5, -1}, {2}}
+	x := []float64{1, -2, 0.5}
+	g := []float64{0.5, -1, 2}
+	m, v := make([]float64, 3), make([]float64, 3)
+	for step := 1; step <= 2; step++ {
+		a.step(p.Tensors, grads, lr)
+		for i := range x {
+			m[i] = b1*m[i] + (1-b1)*g[i]
+			v[i] = b2*v[i] + (1-b2)*g[i]*g[i]
+			mh := m[i] / (1 - math.Pow(b1, float64(step)))
+			vh := v[i] / (1 - math.Pow(b2, float64(step)))
+			shrink := 1 - lr*decay
+			if i == 2 {
+				shrink = 1 // a bias: not decayed
+			}
+			x[i] = x[i]*shrink - lr*mh/(math.Sqrt(vh)+eps)
+		}
+	}
+	got := []float32{p.Tensors[0].Data[0], p.Tensors[0].Data[1], p.Tensors[1].Data[0]}
+	for i := range x {
+		if math.Abs(float64(got[i])-x[i]) > 1e-6 {
+			t.Errorf("param %d after 2 steps = %v; want %v", i, got[i], x[i])
+		}
+	}
+}
+
+func TestClipGlobalNorm(t *testing.T) {
+	g := [][]float32{{3}, {4}}
+	if n := clipGlobalNorm(g, 1); n != 5 || math.Abs(float64(g[0][0])-0.6) > 1e-7 || math.Abs(float64(g[1][0])-0.8) > 1e-7 {
+		t.Errorf("clip to 1: norm %v, grads %v; want 5, [0.6 0.8]", n, g)
+	}
+	g = [][]float32{{3}, {4}}
+	if n := clipGlobalNorm(g, 10); n != 5 || g[0][0] != 3 || g[1][0] != 4 {
+		t.Errorf("norm under the limit: %v, %v; want unchanged", n, g)
+	}
+	g = [][]float32{{3}, {4}}
+	if clipGlobalNorm(g, 0); g[0][0] != 3 {
+		t.Errorf("limit 0 clipped: %v", g)
+	}
+}
