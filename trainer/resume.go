@@ -7,6 +7,7 @@ import (
 
 	"mathzero/checkpoints"
 	"mathzero/env/arith"
+	"mathzero/reward"
 )
 
 // ReadConfig returns the configuration and step of the checkpoint at path (a checkpoint directory,
@@ -34,6 +35,13 @@ func ReadConfig(path string) (Config, int, error) {
 // steps, when positive, replaces Config.Steps (the only setting a resume may change); it must be
 // past the checkpoint's step. Every other setting is the checkpoint's own.
 func Resume(path string, steps int) (*Trainer, error) {
+	return ResumeWithRewards(path, steps, nil)
+}
+
+// ResumeWithRewards is Resume for a run trained with rewards registered outside the built-ins
+// (NewWithRewards): mix must be the run's own composition, its spec equal to the checkpoint's
+// Config.Rewards. A nil mix parses Config.Rewards against the built-ins, as Resume does.
+func ResumeWithRewards(path string, steps int, mix reward.Mix) (*Trainer, error) {
 	ck, err := checkpoints.Load(path)
 	if err != nil {
 		return nil, fmt.Errorf("trainer: resume: %w", err)
@@ -63,7 +71,14 @@ func Resume(path string, steps int) (*Trainer, error) {
 		return fail(fmt.Errorf("extra: %w", err))
 	}
 	// New validates the config and re-creates the initial weights (and so the reference) from the seed.
-	t, err := New(cfg)
+	var t *Trainer
+	if mix == nil {
+		t, err = New(cfg)
+	} else if mix.String() != cfg.Rewards {
+		err = fmt.Errorf("rewards %q differ from the run's %q", mix.String(), cfg.Rewards)
+	} else {
+		t, err = NewWithRewards(cfg, mix)
+	}
 	if err != nil {
 		return fail(err)
 	}

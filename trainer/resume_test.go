@@ -2,6 +2,8 @@ package trainer
 
 import (
 	"context"
+	"mathzero/env/arith"
+	"mathzero/reward"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -177,5 +179,48 @@ func BenchmarkResume(b *testing.B) {
 		if _, err := Resume(dir, 0); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestResumeWithCustomRewards: a run trained with a reward outside the built-ins resumes with its
+// own mix, refuses a different one, and Resume (built-ins only) names the unknown reward.
+func TestResumeWithCustomRewards(t *testing.T) {
+	reg := reward.Builtins()
+	if err := reg.Add(reward.Reward{Name: "short", Doc: "1 for at most 2 tokens", Min: 0, Max: 1,
+		Score: func(p arith.Problem, c reward.Completion) (float64, bool) {
+			if len(c.Tokens) <= 2 {
+				return 1, true
+			}
+			return 0, true
+		}}); err != nil {
+		t.Fatal(err)
+	}
+	mix, err := reg.ParseSpec("partial=1,short=0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := tinyConfig()
+	cfg.Rewards = mix.String()
+	tr, err := NewWithRewards(cfg, mix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := tr.Run(t.Context(), dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ResumeWithRewards(dir, cfg.Steps+2, mix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := back.Step(); err != nil || st.Rewards["short"] < 0 {
+		t.Fatalf("step after resume: %+v, %v", st.Rewards, err)
+	}
+	other, _ := reg.ParseSpec("partial=1")
+	if _, err := ResumeWithRewards(dir, cfg.Steps+2, other); err == nil {
+		t.Error("resumed with a different reward mix")
+	}
+	if _, err := Resume(dir, cfg.Steps+2); err == nil || !strings.Contains(err.Error(), "short") {
+		t.Errorf("Resume with built-ins only = %v; want an error naming the reward", err)
 	}
 }

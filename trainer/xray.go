@@ -113,7 +113,7 @@ func XRay(params *model.Params, cfg Config, mix reward.Mix, groups int, seed uin
 	if len(mix) == 0 {
 		return nil, errors.New("trainer: xray: empty reward mix")
 	}
-	if err := cfg.Validate(); err != nil {
+	if err := cfg.validateFields(); err != nil {
 		return nil, fmt.Errorf("trainer: xray: %w", err)
 	}
 	if params.Config != cfg.Model {
