@@ -25,19 +25,11 @@ func (s *Sampler) NextDistributions(prompts, completions [][]int, temperature fl
 	}
 	out := make([][][]float32, len(prompts))
 	var slots [][]float32 // flat index -> destination
-	for i, pr := range prompts {
-		if err := s.checkTokens(pr, cfg.Ctx); err != nil {
-			return nil, fmt.Errorf("model: NextDistributions: prompt %d: %w", i, err)
-		}
+	if err := s.checkTeacher(prompts, completions); err != nil {
+		return nil, fmt.Errorf("model: NextDistributions: %w", err)
+	}
+	for i := range prompts {
 		c := completions[i]
-		if len(pr)+len(c) > cfg.Ctx {
-			return nil, fmt.Errorf("model: NextDistributions: prompt %d and its completion have %d+%d tokens, more than Ctx %d", i, len(pr), len(c), cfg.Ctx)
-		}
-		for k, tok := range c {
-			if tok < 0 || tok >= cfg.Vocab {
-				return nil, fmt.Errorf("model: NextDistributions: completion %d: token %d at %d out of range [0, %d)", i, tok, k, cfg.Vocab)
-			}
-		}
 		out[i] = make([][]float32, len(c))
 		for k := range c {
 			out[i][k] = make([]float32, cfg.Vocab)

@@ -153,7 +153,6 @@ func (s *Sampler) LogProbs(prompts, completions [][]int, temperature float64) ([
 	if err := s.p.Check(); err != nil {
 		return nil, err
 	}
-	cfg := s.p.Config
 	if len(prompts) != len(completions) {
 		return nil, fmt.Errorf("model: LogProbs: %d prompts but %d completions", len(prompts), len(completions))
 	}
@@ -161,20 +160,12 @@ func (s *Sampler) LogProbs(prompts, completions [][]int, temperature float64) ([
 	if err != nil {
 		return nil, fmt.Errorf("model: LogProbs: %w", err)
 	}
+	if err := s.checkTeacher(prompts, completions); err != nil {
+		return nil, fmt.Errorf("model: LogProbs: %w", err)
+	}
 	total := 0
-	for i, pr := range prompts {
-		if err := s.checkTokens(pr, cfg.Ctx); err != nil {
-			return nil, fmt.Errorf("model: LogProbs: prompt %d: %w", i, err)
-		}
+	for i := range prompts {
 		c := completions[i]
-		if len(pr)+len(c) > cfg.Ctx {
-			return nil, fmt.Errorf("model: LogProbs: prompt %d and its completion have %d+%d tokens, more than Ctx %d", i, len(pr), len(c), cfg.Ctx)
-		}
-		for k, tok := range c {
-			if tok < 0 || tok >= cfg.Vocab {
-				return nil, fmt.Errorf("model: LogProbs: completion %d: token %d at %d out of range [0, %d)", i, tok, k, cfg.Vocab)
-			}
-		}
 		total += len(c)
 	}
 
@@ -534,4 +525,25 @@ func teacherRows(rows []row, prompts, completions [][]int) []row {
 		off += len(c)
 	}
 	return rows
+}
+
+// checkTeacher validates teacher-forced input: every prompt valid, every completion token in the
+// vocabulary, and prompt plus completion within Ctx.
+func (s *Sampler) checkTeacher(prompts, completions [][]int) error {
+	cfg := s.p.Config
+	for i, pr := range prompts {
+		if err := s.checkTokens(pr, cfg.Ctx); err != nil {
+			return fmt.Errorf("prompt %d: %w", i, err)
+		}
+		c := completions[i]
+		if len(pr)+len(c) > cfg.Ctx {
+			return fmt.Errorf("prompt %d and its completion have %d+%d tokens, more than Ctx %d", i, len(pr), len(c), cfg.Ctx)
+		}
+		for k, tok := range c {
+			if tok < 0 || tok >= cfg.Vocab {
+				return fmt.Errorf("completion %d: token %d at %d out of range [0, %d)", i, tok, k, cfg.Vocab)
+			}
+		}
+	}
+	return nil
 }
