@@ -96,6 +96,18 @@ func groupAdvantages(outcome []float64, tokens [][]float64, lens []int, scaleStd
 	return adv
 }
 
+// OutcomeAdvantages returns GRPO's outcome advantages of one group's total rewards,
+// (R_i - mean R) / (std R + stdEps), as the trainer computes them under outcome credit; for tools
+// that show a group's completions.
+func OutcomeAdvantages(totals []float64) []float64 {
+	mean, std := meanStd(totals)
+	adv := make([]float64, len(totals))
+	for i, r := range totals {
+		adv[i] = (r - mean) / (std + stdEps)
+	}
+	return adv
+}
+
 // meanStd returns the mean and population standard deviation of x.
 func meanStd(x []float64) (mean, std float64) {
 	if len(x) == 0 {

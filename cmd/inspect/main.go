@@ -210,7 +210,7 @@ func sampleGroups(s *model.Sampler, cfg trainer.Config, k int) ([]Group, error) 
 		p := arith.HeldOutSet(skill, i/len(cfg.Skills)+1, cfg.Seed)[i/len(cfg.Skills)]
 		prompts := make([][]int, k)
 		for j := range prompts {
-			prompts[j] = ints(arith.Encode(p))
+			prompts[j] = arith.IDs(arith.Encode(p))
 		}
 		samples, err := s.Generate(prompts, skill.MaxAnswerLen(), cfg.Temperature, int(arith.End), rng)
 		if err != nil {
@@ -233,32 +233,12 @@ func sampleGroups(s *model.Sampler, cfg trainer.Config, k int) ([]Group, error) 
 			totals[j] = total
 			g.Completions = append(g.Completions, c)
 		}
-		mean, std := meanStd(totals)
-		for j := range g.Completions {
-			g.Completions[j].Advantage = (totals[j] - mean) / (std + 1e-4)
+		for j, a := range trainer.OutcomeAdvantages(totals) {
+			g.Completions[j].Advantage = a
 		}
 		groups = append(groups, g)
 	}
 	return groups, nil
-}
-
-func meanStd(x []float64) (mean, std float64) {
-	for _, v := range x {
-		mean += v
-	}
-	mean /= float64(len(x))
-	for _, v := range x {
-		std += (v - mean) * (v - mean)
-	}
-	return mean, math.Sqrt(std / float64(len(x)))
-}
-
-func ints(ts []arith.Token) []int {
-	out := make([]int, len(ts))
-	for i, t := range ts {
-		out[i] = int(t)
-	}
-	return out
 }
 
 func printReport(w io.Writer, rep Report) error {
