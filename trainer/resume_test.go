@@ -1,7 +1,6 @@
 package trainer
 
 import (
-	"context"
 	"mathzero/env/arith"
 	"mathzero/reward"
 	"os"
@@ -42,14 +41,7 @@ func TestResumeExact(t *testing.T) {
 
 			half := cfg
 			half.Steps = n
-			first, err := New(half)
-			if err != nil {
-				t.Fatal(err)
-			}
-			dir := t.TempDir()
-			if err := first.Run(context.Background(), dir, nil); err != nil {
-				t.Fatal(err)
-			}
+			_, dir := runTiny(t, half)
 			resumed, err := Resume(dir, 2*n)
 			if err != nil {
 				t.Fatal(err)
@@ -86,14 +78,7 @@ func TestResumeExact(t *testing.T) {
 func TestResumeErrors(t *testing.T) {
 	cfg := tinyConfig()
 	cfg.Steps = 2
-	tr, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	if err := tr.Run(context.Background(), dir, nil); err != nil {
-		t.Fatal(err)
-	}
+	_, dir := runTiny(t, cfg)
 	if _, err := Resume(dir, 0); err == nil || !strings.Contains(err.Error(), "already at step 2") {
 		t.Errorf("Resume(finished run, 0) = %v; want an error saying it is at step 2", err)
 	}
@@ -122,14 +107,7 @@ func TestResumeErrors(t *testing.T) {
 func TestRunKeepBest(t *testing.T) {
 	cfg := tinyConfig()
 	cfg.Steps, cfg.SaveEvery, cfg.EvalEvery, cfg.Keep = 5, 1, 1, 1
-	tr, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	if err := tr.Run(context.Background(), dir, nil); err != nil {
-		t.Fatal(err)
-	}
+	_, dir := runTiny(t, cfg)
 	b, err := os.ReadFile(filepath.Join(dir, BestFile))
 	if err != nil {
 		t.Fatal(err)

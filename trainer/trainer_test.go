@@ -26,6 +26,20 @@ func tinyConfig() Config {
 	return cfg
 }
 
+// runTiny trains cfg from random weights into a new temporary run folder.
+func runTiny(t *testing.T, cfg Config) (*Trainer, string) {
+	t.Helper()
+	tr, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := tr.Run(t.Context(), dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	return tr, dir
+}
+
 func TestConfigValidate(t *testing.T) {
 	if err := Default().Validate(); err != nil {
 		t.Fatalf("Default().Validate() = %v", err)

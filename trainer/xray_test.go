@@ -1,7 +1,6 @@
 package trainer
 
 import (
-	"context"
 	"math"
 	"testing"
 
@@ -14,14 +13,7 @@ import (
 func TestXRayCheckpoint(t *testing.T) {
 	cfg := tinyConfig()
 	cfg.Steps, cfg.EvalEvery, cfg.SaveEvery = 1, 0, 0
-	tr, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	if err := tr.Run(context.Background(), dir, nil); err != nil {
-		t.Fatal(err)
-	}
+	_, dir := runTiny(t, cfg)
 	params, loaded, err := LoadPolicy(dir)
 	if err != nil {
 		t.Fatal(err)
