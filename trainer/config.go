@@ -8,6 +8,7 @@ import (
 	"mathzero/env/arith"
 	"mathzero/model"
 	"mathzero/reward"
+	"mathzero/tutor"
 )
 
 // Config is everything that defines a run. Its JSON form is written to the run folder and into every
@@ -16,8 +17,21 @@ import (
 type Config struct {
 	// Model is the policy's shape [model.DefaultConfig()].
 	Model model.Config `json:"model"`
-	// Skills are the problem kinds practised, sampled uniformly per prompt [add2].
+	// Skills are the problem kinds practised, easiest first (the tutor's prerequisite order) [add2].
 	Skills Skills `json:"skills"`
+	// Width pads every addition and subtraction prompt's operands to at least this many digits, so
+	// that all widths share positions and what is learnt about a column carries over to wider
+	// numbers (arith.EncodeWidth); 0 writes each skill at its own width [0].
+	Width int `json:"width"`
+	// Tutor chooses each problem's skill: adaptive (package tutor's Adaptive: prerequisites,
+	// informative groups first, review of mastered skills) or uniform [adaptive].
+	Tutor TutorKind `json:"tutor"`
+	// Mastery is the held-out greedy accuracy at which a skill counts as mastered, unlocking the
+	// skills built on it [0.95].
+	Mastery float64 `json:"mastery"`
+	// Review is the share of each step the adaptive tutor spends on mastered skills while others
+	// are still being learned [0.2].
+	Review float64 `json:"review"`
 	// Rewards is the reward composition as a spec, "name=weight,..."; a component of weight 0 is
 	// scored and logged but does not move the policy [partial=1,correct=0,format=0].
 	Rewards string `json:"rewards"`
@@ -72,10 +86,10 @@ type Config struct {
 	// Credit selects outcome-only advantages or per-token process advantages where a reward scores
 	// tokens [process].
 	Credit Credit `json:"credit"`
-	// Curriculum, when positive, starts on the easiest problems (arith.NoCarry: no carries or
-	// borrows) and moves up a level (arith.NoOverflow, then every problem) once the sampled exact
-	// accuracy, averaged over the last 10 steps, reaches it; 0 practises every problem from the
-	// start [0.6].
+	// Curriculum, when positive, starts each addition and subtraction skill on its easiest problems
+	// (arith.NoCarry: no carries or borrows) and moves it up a level (arith.NoOverflow, then every
+	// problem) once its sampled exact accuracy, averaged over the last 10 steps that practised it,
+	// reaches this; 0 practises every problem from the start [0.6].
 	Curriculum float64 `json:"curriculum"`
 	// DynamicSampling resamples groups with no signal at all (DAPO), up to 3 extra rounds a step [false].
 	DynamicSampling bool `json:"dynamic_sampling"`
@@ -102,6 +116,9 @@ func Default() Config {
 	return Config{
 		Model:         model.DefaultConfig(),
 		Skills:        Skills{{Kind: arith.Add, Digits: 2}},
+		Tutor:         AdaptiveTutor,
+		Mastery:       0.95,
+		Review:        0.2,
 		Rewards:       "partial=1,correct=0,format=0",
 		Steps:         2500,
 		Seed:          1,
@@ -191,6 +208,10 @@ func (c Config) validateFields() error {
 		{"keep", c.Keep < 0, c.Keep},
 		{"sample_every", c.SampleEvery < 0, c.SampleEvery},
 		{"curriculum", !(c.Curriculum >= 0 && c.Curriculum <= 1), c.Curriculum},
+		{"width", c.Width < 0 || c.Width > arith.Add.MaxDigits(), c.Width},
+		{"tutor", c.Tutor < AdaptiveTutor || c.Tutor > UniformTutor, c.Tutor},
+		{"mastery", !(c.Mastery > 0 && c.Mastery <= 1), c.Mastery},
+		{"review", !(c.Review >= 0 && c.Review < 1), c.Review},
 		{"target_accuracy", !(c.TargetAccuracy >= 0 && c.TargetAccuracy <= 1), c.TargetAccuracy},
 	} {
 		if k.bad {
@@ -206,11 +227,14 @@ func (c Config) validateFields() error {
 func (c Config) shapes() (maxNew, seqLen int) {
 	prompt := 0
 	for _, s := range c.Skills {
-		prompt = max(prompt, s.PromptLen())
+		prompt = max(prompt, s.Widen(c.Width).PromptLen())
 		maxNew = max(maxNew, s.MaxAnswerLen())
 	}
 	return maxNew, prompt + maxNew - 1
 }
+
+// Prompt is the run's prompt for p: arith.EncodeWidth(p, Width).
+func (c Config) Prompt(p arith.Problem) []arith.Token { return arith.EncodeWidth(p, c.Width) }
 
 // Skills is a list of skills whose JSON and flag form is "add1,add2".
 type Skills []arith.Skill
@@ -305,4 +329,46 @@ func (c *Credit) UnmarshalText(b []byte) error {
 		}
 	}
 	return fmt.Errorf("unknown credit %q (want %s)", b, strings.Join(creditNames[:], ", "))
+}
+
+// TutorKind selects the tutor (package tutor) that picks each problem's skill.
+type TutorKind int
+
+const (
+	// AdaptiveTutor unlocks skills in prerequisite order and samples where groups are informative.
+	AdaptiveTutor TutorKind = iota
+	// UniformTutor draws every skill equally often: the baseline.
+	UniformTutor
+)
+
+var tutorNames = [...]string{"adaptive", "uniform"}
+
+func (k TutorKind) String() string {
+	if k < 0 || int(k) >= len(tutorNames) {
+		return fmt.Sprintf("TutorKind(%d)", int(k))
+	}
+	return tutorNames[k]
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (k TutorKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (k *TutorKind) UnmarshalText(b []byte) error {
+	for i, name := range tutorNames {
+		if string(b) == name {
+			*k = TutorKind(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown tutor %q (want %s)", b, strings.Join(tutorNames[:], ", "))
+}
+
+// newTutor builds the configured tutor.
+func (c Config) newTutor() (tutor.Tutor, error) {
+	o := tutor.Options{Skills: c.Skills, Curriculum: c.Curriculum, Mastery: c.Mastery, Review: c.Review}
+	if c.Tutor == UniformTutor {
+		return tutor.NewUniform(o)
+	}
+	return tutor.NewAdaptive(o)
 }

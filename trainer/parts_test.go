@@ -85,37 +85,6 @@ func TestNewWithRewardsValidates(t *testing.T) {
 	}
 }
 
-func TestAdvance(t *testing.T) {
-	tr := &Trainer{cfg: Config{Curriculum: 0.6}}
-	for i := 0; i < 9; i++ {
-		tr.advance(0.9)
-	}
-	if tr.level != arith.NoCarry {
-		t.Fatalf("moved up after 9 steps (level %d); the window is 10", tr.level)
-	}
-	tr.advance(0.9)
-	if tr.level != arith.NoOverflow || len(tr.levelAccs) != 0 {
-		t.Fatalf("after 10 steps at 0.9: level %d, window %v; want level 1 and a fresh window", tr.level, tr.levelAccs)
-	}
-	for i := 0; i < 50; i++ {
-		tr.advance(0.5) // mean 0.5 < 0.6: stays
-	}
-	if tr.level != arith.NoOverflow || len(tr.levelAccs) != 10 {
-		t.Fatalf("50 steps at 0.5: level %d, window of %d; want level 1 and a window of 10", tr.level, len(tr.levelAccs))
-	}
-	for i := 0; i < 10; i++ {
-		tr.advance(0.7)
-	}
-	if tr.level != arith.Hardest {
-		t.Fatalf("level %d; want the last level", tr.level)
-	}
-	off := &Trainer{cfg: Config{Curriculum: 0}}
-	off.advance(0)
-	if off.level != arith.Hardest {
-		t.Errorf("curriculum off: level %d; want every problem", off.level)
-	}
-}
-
 func TestSteerEntropy(t *testing.T) {
 	tr := &Trainer{cfg: Config{UniformKL: 0.02, TargetEntropy: 0.4}, uniformKL: 0.02}
 	tr.steerEntropy(0.1)

@@ -6,7 +6,6 @@ import (
 	"slices"
 
 	"mathzero/checkpoints"
-	"mathzero/env/arith"
 	"mathzero/reward"
 )
 
@@ -28,7 +27,7 @@ func ReadConfig(path string) (Config, int, error) {
 // Resume rebuilds the trainer saved at path (a checkpoint directory, or a run directory meaning its
 // latest checkpoint) so that running it on gives, bit for bit, the weights an uninterrupted run
 // would have: it restores the policy, AdamW's m, v and t, both PCG streams (problems and sampling),
-// the step, the sequence count, the curriculum level with its accuracy window, and the steered
+// the step, the sequence count, the tutor (every skill's record and carry level), and the steered
 // uniform-KL weight. The frozen reference policy (Config.Beta > 0) is not stored: it is the initial
 // policy, re-created from the seed exactly as New does.
 //
@@ -112,8 +111,14 @@ func ResumeWithRewards(path string, steps int, mix reward.Mix) (*Trainer, error)
 			copy(s.dst, o.Data)
 		}
 	}
-	if ex.AdamT < 0 || ex.Sequences < 0 || ex.Level < 0 || ex.Level > arith.Hardest || ex.UniformKL < 0 {
+	if ex.AdamT < 0 || ex.Sequences < 0 || ex.UniformKL < 0 {
 		return fail(fmt.Errorf("extra: invalid trainer state %+v", ex))
+	}
+	if len(ex.Tutor) == 0 {
+		return fail(fmt.Errorf("extra: no tutor state (a checkpoint from before tutors can be evaluated, not resumed)"))
+	}
+	if err := t.tutor.UnmarshalJSON(ex.Tutor); err != nil {
+		return fail(fmt.Errorf("extra: %w", err))
 	}
 	t.opt.t = ex.AdamT
 	if err := t.problemSrc.UnmarshalBinary(rs.Problem); err != nil {
@@ -124,8 +129,6 @@ func ResumeWithRewards(path string, steps int, mix reward.Mix) (*Trainer, error)
 	}
 	t.step = ck.Step
 	t.sequences = ex.Sequences
-	t.level = ex.Level
-	t.levelAccs = append(t.levelAccs[:0], ex.LevelAccs...)
 	t.uniformKL = ex.UniformKL
 	return t, nil
 }

@@ -1,8 +1,7 @@
 package trainer
 
 import (
-	"mathzero/env/arith"
-	"mathzero/reward"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -10,10 +9,12 @@ import (
 	"testing"
 
 	"mathzero/checkpoints"
+	"mathzero/env/arith"
+	"mathzero/reward"
 )
 
-// TestResumeExact: 2N steps in one go and N steps, a checkpoint, Resume and N more end with the
-// same weights, optimizer state and random streams, bit for bit.
+// TestResumeExact: a run of 2N steps in one go, and a run of N steps resumed from its checkpoint
+// for N more, end with the same weights, optimizer state, tutor and random streams, bit for bit.
 func TestResumeExact(t *testing.T) {
 	const n = 3
 	tests := []struct {
@@ -23,21 +24,24 @@ func TestResumeExact(t *testing.T) {
 		{"default", func(c *Config) {}},
 		// A reference policy, a steered uniform-KL weight and weight decay.
 		{"beta+steer", func(c *Config) { c.Beta = 0.04; c.TargetEntropy = 5; c.WeightDecay = 0.01 }},
+		// Several skills at a shared width: the adaptive tutor's draws depend on its record.
+		{"tutor", func(c *Config) {
+			c.Model.Ctx = 16
+			c.Skills = Skills{{Kind: arith.Add, Digits: 1}, {Kind: arith.Sub, Digits: 1}, {Kind: arith.Add, Digits: 2},
+				{Kind: arith.Composite, Digits: 1}}
+			c.Width = 2
+		}},
+		{"uniform", func(c *Config) {
+			c.Skills = Skills{{Kind: arith.Add, Digits: 1}, {Kind: arith.Sub, Digits: 1}}
+			c.Tutor = UniformTutor
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := tinyConfig()
 			tc.mutate(&cfg)
-			cfg.Steps = 2 * n
-			whole, err := New(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for range 2 * n {
-				if _, err := whole.Step(); err != nil {
-					t.Fatal(err)
-				}
-			}
+			cfg.Steps, cfg.SaveEvery = 2*n, n
+			whole, _ := runTiny(t, cfg)
 
 			half := cfg
 			half.Steps = n
@@ -49,10 +53,8 @@ func TestResumeExact(t *testing.T) {
 			if resumed.StepCount() != n || resumed.Config().Steps != 2*n {
 				t.Fatalf("Resume: step %d of %d; want %d of %d", resumed.StepCount(), resumed.Config().Steps, n, 2*n)
 			}
-			for range n {
-				if _, err := resumed.Step(); err != nil {
-					t.Fatal(err)
-				}
+			if err := resumed.Run(t.Context(), dir, nil); err != nil {
+				t.Fatal(err)
 			}
 			for i, w := range whole.Policy().Tensors {
 				if !reflect.DeepEqual(w.Data, resumed.Policy().Tensors[i].Data) {
@@ -62,11 +64,14 @@ func TestResumeExact(t *testing.T) {
 			if !reflect.DeepEqual(whole.opt.m, resumed.opt.m) || !reflect.DeepEqual(whole.opt.v, resumed.opt.v) || whole.opt.t != resumed.opt.t {
 				t.Error("AdamW state differs")
 			}
-			if whole.sequences != resumed.sequences || whole.level != resumed.level || whole.uniformKL != resumed.uniformKL ||
-				!reflect.DeepEqual(whole.levelAccs, resumed.levelAccs) {
-				t.Errorf("state differs: sequences %d/%d level %d/%d uniformKL %v/%v levelAccs %v/%v",
-					whole.sequences, resumed.sequences, whole.level, resumed.level, whole.uniformKL, resumed.uniformKL,
-					whole.levelAccs, resumed.levelAccs)
+			if whole.sequences != resumed.sequences || whole.uniformKL != resumed.uniformKL {
+				t.Errorf("state differs: sequences %d/%d uniformKL %v/%v",
+					whole.sequences, resumed.sequences, whole.uniformKL, resumed.uniformKL)
+			}
+			wt, _ := json.Marshal(whole.tutor)
+			rt, _ := json.Marshal(resumed.tutor)
+			if string(wt) != string(rt) {
+				t.Errorf("tutor differs:\n whole   %s\n resumed %s", wt, rt)
 			}
 			if whole.problemRNG.Uint64() != resumed.problemRNG.Uint64() || whole.sampleRNG.Uint64() != resumed.sampleRNG.Uint64() {
 				t.Error("random streams differ")

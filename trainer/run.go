@@ -15,6 +15,7 @@ import (
 	"mathzero/checkpoints"
 	"mathzero/env/arith"
 	"mathzero/model"
+	"mathzero/tutor"
 )
 
 // Run trains for the configured steps in runDir, which holds config.json, metrics.jsonl (one Stats
@@ -71,11 +72,15 @@ func (t *Trainer) Run(ctx context.Context, runDir string, report func(Stats)) er
 			st.HeldOut = make(map[string]float64)
 			done := t.cfg.TargetAccuracy > 0
 			heldOut = 0
+			measured := make(map[arith.Skill]float64)
 			for _, a := range accs {
+				measured[a.Skill] = a.Accuracy()
 				st.HeldOut[a.Skill.String()] = a.Accuracy()
 				heldOut += a.Accuracy() / float64(len(accs))
 				done = done && a.Accuracy() >= t.cfg.TargetAccuracy
 			}
+			t.tutor.Measured(measured)
+			st.Frontier = tutor.Frontier(t.tutor.Report())
 			last = last || done
 		}
 		st.Elapsed = time.Since(start).Seconds()
@@ -179,12 +184,11 @@ type rngState struct {
 
 // extraState is the rest of the trainer's state that a checkpoint keeps.
 type extraState struct {
-	Sequences int         `json:"sequences"`
-	AdamT     int         `json:"adam_t"`
-	Level     arith.Level `json:"level"`
-	UniformKL float64     `json:"uniform_kl"`
-	// LevelAccs is the curriculum's window: the sampled accuracies seen at Level so far.
-	LevelAccs []float64 `json:"level_accs"`
+	Sequences int     `json:"sequences"`
+	AdamT     int     `json:"adam_t"`
+	UniformKL float64 `json:"uniform_kl"`
+	// Tutor is the tutor's whole state (its JSON form), carry levels included.
+	Tutor json.RawMessage `json:"tutor"`
 	// HeldOut is the mean held-out greedy accuracy over the skills at this step, if measured.
 	HeldOut *float64 `json:"held_out,omitempty"`
 }
@@ -206,8 +210,11 @@ func (t *Trainer) save(runDir string, heldOut float64) (string, error) {
 		return "", fmt.Errorf("trainer: save: %w", err)
 	}
 	rngJSON, _ := json.Marshal(rs)
-	ex := extraState{Sequences: t.sequences, AdamT: t.opt.t, Level: t.level, UniformKL: t.uniformKL,
-		LevelAccs: append([]float64{}, t.levelAccs...)}
+	tutorJSON, err := json.Marshal(t.tutor)
+	if err != nil {
+		return "", fmt.Errorf("trainer: save: %w", err)
+	}
+	ex := extraState{Sequences: t.sequences, AdamT: t.opt.t, UniformKL: t.uniformKL, Tutor: tutorJSON}
 	if heldOut >= 0 {
 		ex.HeldOut = &heldOut
 	}
@@ -247,8 +254,10 @@ func LoadPolicy(path string) (*model.Params, Config, error) {
 	return p, cfg, nil
 }
 
+// decodeConfig reads a stored configuration over the defaults, so a field added since the
+// checkpoint was written takes its documented default.
 func decodeConfig(raw json.RawMessage) (Config, error) {
-	var cfg Config
+	cfg := Default()
 	if err := json.Unmarshal(raw, &cfg); err != nil {
 		return Config{}, fmt.Errorf("config: %w", err)
 	}

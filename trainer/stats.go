@@ -20,8 +20,16 @@ type Stats struct {
 	RewardStd   float64            `json:"reward_std"`    // mean within-group std of the total
 	Rewards     map[string]float64 `json:"rewards"`       // mean of each component's raw score
 	FracZeroStd float64            `json:"frac_zero_std"` // groups whose totals were all equal
-	Accuracy    float64            `json:"accuracy"`      // sampled completions exactly right
-	Level       int                `json:"level"`         // curriculum level practised (arith.Level)
+	// FracNoSignal is the share of groups in which every advantage was zero (equal totals and,
+	// under process credit, equal token scores): batch the tutor spent on nothing.
+	FracNoSignal float64 `json:"frac_no_signal"`
+	Accuracy     float64 `json:"accuracy"` // sampled completions exactly right
+	Level        int     `json:"level"`    // lowest carry level practised this step (arith.Level)
+
+	// Skills is each practised skill's share of this step, by name.
+	Skills map[string]SkillStep `json:"skills,omitempty"`
+	// Frontier names the skills the tutor counts as being learned, after this step.
+	Frontier []string `json:"frontier,omitempty"`
 
 	// HeldOut is greedy accuracy on the fixed held-out problems, per skill, on steps that measure it.
 	HeldOut map[string]float64 `json:"held_out,omitempty"`
@@ -41,6 +49,14 @@ type Stats struct {
 	UpdateSeconds  float64 `json:"update_s"`
 
 	Samples []Sample `json:"samples,omitempty"`
+}
+
+// SkillStep is one skill's part of a step.
+type SkillStep struct {
+	Groups       int     `json:"groups"`
+	Accuracy     float64 `json:"acc"`       // sampled completions exactly right
+	FracNoSignal float64 `json:"no_signal"` // groups with no non-zero advantage
+	Level        int     `json:"level"`     // carry level drawn at
 }
 
 // Sample is one scored completion, shown every Config.SampleEvery steps.
@@ -64,14 +80,26 @@ func (t *Trainer) stats(groups []*group, in *batchInputs) Stats {
 	}
 	sums := make([]float64, len(t.mix))
 	counts := make([]int, len(t.mix))
-	var n, correct, tokens int
+	var n, correct, tokens, noSignal int
+	st.Skills = make(map[string]SkillStep)
+	st.Level = int(arith.Hardest)
 	for _, g := range groups {
 		_, std := meanStd(g.total)
 		st.RewardStd += std / float64(len(groups))
+		name := g.lesson.Skill.String()
+		sk := st.Skills[name]
+		sk.Groups++
+		sk.Level = int(g.lesson.Level)
+		st.Level = min(st.Level, int(g.lesson.Level))
+		if !hasSignal(g) {
+			sk.FracNoSignal++
+			noSignal++
+		}
 		for i := range g.samples {
 			st.Reward += g.total[i]
 			if g.correct[i] {
 				correct++
+				sk.Accuracy++
 			}
 			tokens += len(g.samples[i].Tokens)
 			for k := range t.mix {
@@ -82,7 +110,14 @@ func (t *Trainer) stats(groups []*group, in *batchInputs) Stats {
 			}
 			n++
 		}
+		st.Skills[name] = sk
 	}
+	for name, sk := range st.Skills {
+		sk.Accuracy /= float64(sk.Groups * t.cfg.G)
+		sk.FracNoSignal /= float64(sk.Groups)
+		st.Skills[name] = sk
+	}
+	st.FracNoSignal = float64(noSignal) / float64(len(groups))
 	st.Reward /= float64(n)
 	st.Accuracy = float64(correct) / float64(n)
 	st.CompletionLen = float64(tokens) / float64(n)
@@ -141,11 +176,12 @@ func (a SkillAccuracy) Accuracy() float64 {
 	return float64(a.Correct) / float64(a.N)
 }
 
-// Evaluate measures greedy accuracy on the held-out problems of every skill of the run.
+// Evaluate measures greedy accuracy on the held-out problems of every skill of the run (including
+// skills the tutor has not unlocked: what a policy can do untaught is worth seeing).
 func (t *Trainer) Evaluate() ([]SkillAccuracy, error) {
 	var out []SkillAccuracy
 	for _, s := range t.cfg.Skills {
-		acc, err := Greedy(t.sampler, t.heldOut[s], 5)
+		acc, err := Greedy(t.sampler, t.heldOut[s], t.cfg.Width, 5)
 		if err != nil {
 			return nil, err
 		}
@@ -155,9 +191,10 @@ func (t *Trainer) Evaluate() ([]SkillAccuracy, error) {
 	return out, nil
 }
 
-// Greedy decodes each problem's prompt greedily with the sampler and checks the answer exactly.
-// It keeps the first keepMistakes wrong answers.
-func Greedy(s *model.Sampler, problems []arith.Problem, keepMistakes int) (SkillAccuracy, error) {
+// Greedy decodes each problem's prompt (arith.EncodeWidth at width, as Config.Prompt writes it)
+// greedily with the sampler and checks the answer exactly. It keeps the first keepMistakes wrong
+// answers.
+func Greedy(s *model.Sampler, problems []arith.Problem, width, keepMistakes int) (SkillAccuracy, error) {
 	var acc SkillAccuracy
 	const chunk = 512 // bounds the sampler's KV cache
 	for lo := 0; lo < len(problems); lo += chunk {
@@ -165,7 +202,7 @@ func Greedy(s *model.Sampler, problems []arith.Problem, keepMistakes int) (Skill
 		prompts := make([][]int, len(ps))
 		maxNew := 0
 		for i, p := range ps {
-			prompts[i] = arith.IDs(arith.Encode(p))
+			prompts[i] = arith.IDs(arith.EncodeWidth(p, width))
 			maxNew = max(maxNew, p.Skill.MaxAnswerLen())
 		}
 		samples, err := s.Generate(prompts, maxNew, 0, int(arith.End), nil)
@@ -198,8 +235,11 @@ func (s Stats) Line() string {
 	for _, k := range names {
 		fmt.Fprintf(&b, " %s %.3f", k, s.Rewards[k])
 	}
-	fmt.Fprintf(&b, " zero_std %.2f entropy %.3f kl %.4f clip %.3f len %.2f tok/s %.0f step_s %.2f",
-		s.FracZeroStd, s.Entropy, s.KL, s.ClipFrac, s.CompletionLen, s.TokensPerSec, s.StepSeconds)
+	fmt.Fprintf(&b, " zero_std %.2f no_signal %.2f entropy %.3f kl %.4f clip %.3f len %.2f tok/s %.0f step_s %.2f",
+		s.FracZeroStd, s.FracNoSignal, s.Entropy, s.KL, s.ClipFrac, s.CompletionLen, s.TokensPerSec, s.StepSeconds)
+	if len(s.Frontier) > 0 {
+		fmt.Fprintf(&b, " frontier %s", strings.Join(s.Frontier, ","))
+	}
 	if len(s.HeldOut) > 0 {
 		skills := make([]string, 0, len(s.HeldOut))
 		for k := range s.HeldOut {

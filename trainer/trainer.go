@@ -35,6 +35,7 @@ import (
 	"mathzero/env/arith"
 	"mathzero/model"
 	"mathzero/reward"
+	"mathzero/tutor"
 )
 
 // Trainer holds one run's policy, optimiser, random sources and compiled graph.
@@ -63,9 +64,8 @@ type Trainer struct {
 	// β_u now: Config.UniformKL, raised while entropy is under Config.TargetEntropy.
 	uniformKL float64
 
-	// The curriculum's level and the sampled accuracies seen at it (Config.Curriculum).
-	level     arith.Level
-	levelAccs []float64
+	// tutor picks each problem's skill and carry level (Config.Tutor, Config.Curriculum).
+	tutor tutor.Tutor
 }
 
 // stepGraph is the policy graph of one batch shape with the GRPO loss on top, compiled once.
@@ -105,8 +105,8 @@ func NewWithRewards(cfg Config, mix reward.Mix) (*Trainer, error) {
 		return nil, fmt.Errorf("trainer: %w", err)
 	}
 	t.problemSrc, t.sampleSrc = rand.NewPCG(cfg.Seed, 1), rand.NewPCG(cfg.Seed, 2)
-	if cfg.Curriculum <= 0 {
-		t.level = arith.Hardest
+	if t.tutor, err = cfg.newTutor(); err != nil {
+		return nil, fmt.Errorf("trainer: %w", err)
 	}
 	t.uniformKL = cfg.UniformKL
 	t.problemRNG, t.sampleRNG = rand.New(t.problemSrc), rand.New(t.sampleSrc)
@@ -178,6 +178,7 @@ func (t *Trainer) StepCount() int { return t.step }
 
 // group is one problem and its G scored completions.
 type group struct {
+	lesson  tutor.Lesson
 	problem arith.Problem
 	prompt  []int
 	samples []model.Sample
@@ -222,12 +223,12 @@ func (t *Trainer) Step() (Stats, error) {
 	}
 	t.step++
 
-	// 6. Stats (of the groups as drawn, before dynamic sampling swapped any out), and the
-	// curriculum's next level.
+	// 6. Stats (of the groups as drawn, before dynamic sampling swapped any out), and what the
+	// tutor makes of them.
 	st := t.stats(drawn, in)
-	st.Level = int(t.level)
 	st.UniformKL = t.uniformKL
-	t.advance(st.Accuracy)
+	t.tutor.Observe(outcomes(drawn))
+	st.Frontier = tutor.Frontier(t.tutor.Report())
 	t.steerEntropy(st.Entropy)
 	st.Loss, st.GradNorm, st.LR = loss, gradNorm, lr
 	st.FracZeroStd = zeroStd
@@ -319,28 +320,19 @@ func (t *Trainer) restore(s stepSnapshot) error {
 	return nil
 }
 
-// advance moves the curriculum up a level once the mean sampled accuracy of the last 10 steps at
-// this level reaches Config.Curriculum.
-func (t *Trainer) advance(acc float64) {
-	const window = 10
-	if t.cfg.Curriculum <= 0 {
-		t.level = arith.Hardest
-		return
-	}
-	if t.level == arith.Hardest {
-		return
-	}
-	t.levelAccs = append(t.levelAccs, acc)
-	if n := len(t.levelAccs); n > window {
-		t.levelAccs = append(t.levelAccs[:0], t.levelAccs[n-window:]...)
-	}
-	if n := len(t.levelAccs); n >= window {
-		mean, _ := meanStd(t.levelAccs[n-window:])
-		if mean >= t.cfg.Curriculum {
-			t.level++
-			t.levelAccs = t.levelAccs[:0]
+// outcomes is how each group went, for the tutor.
+func outcomes(groups []*group) []tutor.Outcome {
+	out := make([]tutor.Outcome, len(groups))
+	for i, g := range groups {
+		o := tutor.Outcome{Lesson: g.lesson, Completions: len(g.samples), Signal: hasSignal(g)}
+		for _, c := range g.correct {
+			if c {
+				o.Correct++
+			}
 		}
+		out[i] = o
 	}
+	return out
 }
 
 // steerEntropy moves β_u toward keeping the answer tokens' mean entropy at Config.TargetEntropy:
@@ -400,10 +392,9 @@ func (t *Trainer) rollouts(n int) ([]*group, float64, error) {
 	cfg := t.cfg
 	groups := make([]*group, n)
 	prompts := make([][]int, 0, n*cfg.G)
-	for i := range groups {
-		s := cfg.Skills[t.problemRNG.IntN(len(cfg.Skills))]
-		p := arith.GenerateTrainAt(s, t.level, t.problemRNG)
-		groups[i] = &group{problem: p, prompt: arith.IDs(arith.Encode(p))}
+	for i, l := range t.tutor.Next(n, t.problemRNG) {
+		p := arith.GenerateTrainAt(l.Skill, l.Level, t.problemRNG)
+		groups[i] = &group{lesson: l, problem: p, prompt: arith.IDs(cfg.Prompt(p))}
 		for range cfg.G {
 			prompts = append(prompts, groups[i].prompt)
 		}

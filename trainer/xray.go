@@ -10,6 +10,7 @@ import (
 	"mathzero/env/arith"
 	"mathzero/model"
 	"mathzero/reward"
+	"mathzero/tutor"
 )
 
 // XRayReport is one training batch taken apart, the answer to "the loss is 0, is it training?": what
@@ -123,8 +124,13 @@ func XRay(params *model.Params, cfg Config, mix reward.Mix, groups int, seed uin
 
 	// A trainer without graph or optimiser: enough to run collect, which is the training step's
 	// steps 1-4 (problems, rollouts, rewards, advantages) and its batch layout.
+	// Every skill equally often, at the top of its carry ladder.
+	uniform, err := tutor.NewUniform(tutor.Options{Skills: cfg.Skills, Mastery: cfg.Mastery})
+	if err != nil {
+		return nil, fmt.Errorf("trainer: xray: %w", err)
+	}
 	t := &Trainer{cfg: cfg, mix: mix, batch: groups * cfg.G, policy: params, sampler: model.NewSampler(params),
-		level: arith.Hardest, uniformKL: cfg.UniformKL}
+		tutor: uniform, uniformKL: cfg.UniformKL}
 	t.problemSrc, t.sampleSrc = rand.NewPCG(seed, 1), rand.NewPCG(seed, 2)
 	t.problemRNG, t.sampleRNG = rand.New(t.problemSrc), rand.New(t.sampleSrc)
 	if cfg.Beta > 0 {
@@ -162,7 +168,7 @@ func XRay(params *model.Params, cfg Config, mix reward.Mix, groups int, seed uin
 		}
 	}
 
-	r := &XRayReport{Config: cfg, Process: cfg.Credit == ProcessCredit && mix.HasTokens(), Level: t.level}
+	r := &XRayReport{Config: cfg, Process: cfg.Credit == ProcessCredit && mix.HasTokens(), Level: arith.Hardest}
 	for _, term := range mix {
 		r.Rewards, r.Weights = append(r.Rewards, term.Reward.Name), append(r.Weights, term.Weight)
 	}

@@ -111,7 +111,7 @@ func (a *asker) answer(q string) error {
 			break
 		}
 	}
-	prompt := arith.Encode(p)
+	prompt := a.cfg.Prompt(p)
 	if n := len(prompt) + p.Skill.MaxAnswerLen(); n > a.cfg.Model.Ctx {
 		return fmt.Errorf("%s is %s, which needs %d positions; the model has %d", p, p.Skill, n, a.cfg.Model.Ctx)
 	}

@@ -59,7 +59,7 @@ func diffPolicies(a *model.Params, cfg trainer.Config, other string, n int) (*Di
 		if i/len(sets) >= len(set) {
 			break
 		}
-		prompts = append(prompts, arith.IDs(arith.Encode(set[i/len(sets)])))
+		prompts = append(prompts, arith.IDs(cfg.Prompt(set[i/len(sets)])))
 		maxNew = max(maxNew, cfg.Skills[i%len(sets)].MaxAnswerLen())
 	}
 	sa, sb := model.NewSampler(a), model.NewSampler(b)

@@ -138,7 +138,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		a, err := trainer.Greedy(sampler, arith.HeldOutSet(s, *evalSize, cfg.Seed), 0)
+		a, err := trainer.Greedy(sampler, arith.HeldOutSet(s, *evalSize, cfg.Seed), cfg.Width, 0)
 		if err != nil {
 			return err
 		}
@@ -210,7 +210,7 @@ func sampleGroups(s *model.Sampler, cfg trainer.Config, k int) ([]Group, error) 
 		p := arith.HeldOutSet(skill, i/len(cfg.Skills)+1, cfg.Seed)[i/len(cfg.Skills)]
 		prompts := make([][]int, k)
 		for j := range prompts {
-			prompts[j] = arith.IDs(arith.Encode(p))
+			prompts[j] = arith.IDs(cfg.Prompt(p))
 		}
 		samples, err := s.Generate(prompts, skill.MaxAnswerLen(), cfg.Temperature, int(arith.End), rng)
 		if err != nil {

@@ -44,7 +44,7 @@ func forecast(ctx context.Context, w io.Writer, path string, n, g int, seed uint
 		prompts := make([][]int, 0, n*g)
 		for i := range probs {
 			probs[i] = arith.Generate(s, rng)
-			prompt := arith.IDs(arith.Encode(probs[i]))
+			prompt := arith.IDs(cfg.Prompt(probs[i]))
 			for range g {
 				prompts = append(prompts, prompt)
 			}

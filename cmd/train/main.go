@@ -42,7 +42,7 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	cfg := trainer.Default()
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -50,6 +50,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	logEvery := fs.Int("log-every", 10, "print one metrics line every `N` steps (0: never)")
 	quiet := fs.Bool("quiet", false, "no progress bar (lines and samples only)")
 	resume := fs.String("resume", "", "continue the run in `DIR` (a run or checkpoint folder) where it stopped; only -steps may change")
+	preset := fs.String("preset", "quick", "start from a documented bundle of settings: "+presetUsage()+"; other flags override it")
 	bindConfig(fs, &cfg)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -57,8 +58,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+	if cfg, err = applyPreset(fs, *preset, cfg); err != nil {
+		return err
+	}
 	var t *trainer.Trainer
-	var err error
 	if *resume != "" {
 		if t, err = resumeRun(fs, *resume, cfg.Steps, out, stdout); err != nil {
 			return err
@@ -139,6 +142,15 @@ func bindConfig(fs *flag.FlagSet, cfg *trainer.Config) {
 	fs.Float64Var(&cfg.UniformKL, "uniform-kl", cfg.UniformKL, "weight of the exact KL(uniform || policy) anchor (0: none)")
 	fs.Float64Var(&cfg.TargetEntropy, "target-entropy", cfg.TargetEntropy, "raise -uniform-kl while answer-token entropy is below this (nats; 0: fixed)")
 	fs.Float64Var(&cfg.EntropyCoef, "entropy", cfg.EntropyCoef, "entropy bonus coefficient")
+	fs.TextVar(&cfg.Tutor, "tutor", cfg.Tutor, "who picks each problem's skill: `adaptive` (prerequisites, informative groups, review) or uniform")
+	fs.IntVar(&cfg.Width, "width", cfg.Width, "pad addition and subtraction operands to at least `N` digits, so all widths share positions (0: own width)")
+	fs.Float64Var(&cfg.Mastery, "mastery", cfg.Mastery, "held-out accuracy at which a skill is mastered and unlocks the next")
+	fs.Float64Var(&cfg.Review, "review", cfg.Review, "share of each step the adaptive tutor spends reviewing mastered skills")
+	fs.IntVar(&cfg.Model.DModel, "d-model", cfg.Model.DModel, "model width")
+	fs.IntVar(&cfg.Model.Layers, "layers", cfg.Model.Layers, "transformer blocks")
+	fs.IntVar(&cfg.Model.Heads, "heads", cfg.Model.Heads, "attention heads")
+	fs.IntVar(&cfg.Model.DFF, "d-ff", cfg.Model.DFF, "MLP hidden width")
+	fs.IntVar(&cfg.Model.Ctx, "ctx", cfg.Model.Ctx, "context length (positions)")
 	fs.Float64Var(&cfg.Curriculum, "curriculum", cfg.Curriculum, "sampled accuracy that moves the curriculum up a level (0: all problems from the start)")
 	fs.Float64Var(&cfg.Eps, "eps", cfg.Eps, "PPO clip range")
 	fs.Float64Var(&cfg.EpsHigh, "eps-high", cfg.EpsHigh, "upper clip range, DAPO clip-higher (0: same as -eps)")
@@ -157,7 +169,35 @@ func bindConfig(fs *flag.FlagSet, cfg *trainer.Config) {
 }
 
 // notConfig are the flags that a resume may set freely.
-var notConfig = map[string]bool{"steps": true, "out": true, "log-every": true, "quiet": true, "resume": true}
+var notConfig = map[string]bool{"steps": true, "out": true, "log-every": true, "quiet": true, "resume": true, "preset": true}
+
+func presetUsage() string {
+	var parts []string
+	for _, n := range trainer.PresetNames() {
+		parts = append(parts, fmt.Sprintf("%s (%s)", n, trainer.PresetDoc(n)))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// applyPreset returns the named preset with every config flag set explicitly on fs applied over
+// it, so "-preset gpt3 -steps 100" is the gpt3 preset for 100 steps.
+func applyPreset(fs *flag.FlagSet, name string, parsed trainer.Config) (trainer.Config, error) {
+	base, err := trainer.Preset(name)
+	if err != nil {
+		return parsed, fmt.Errorf("-preset: %w", err)
+	}
+	over := flag.NewFlagSet("preset", flag.ContinueOnError)
+	over.SetOutput(io.Discard)
+	bindConfig(over, &base)
+	fs.Visit(func(f *flag.Flag) {
+		if over.Lookup(f.Name) != nil && err == nil {
+			if e := over.Set(f.Name, f.Value.String()); e != nil {
+				err = fmt.Errorf("-%s: %w", f.Name, e)
+			}
+		}
+	})
+	return base, err
+}
 
 // resumeRun resumes the run at dir for steps steps (if -steps was set). A config flag set explicitly
 // must agree with the checkpoint's config. It sets *out to the run folder unless -out was given.

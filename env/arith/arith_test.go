@@ -622,3 +622,47 @@ func TestEnglish(t *testing.T) {
 		}
 	}
 }
+
+func TestWiden(t *testing.T) {
+	for _, tc := range []struct {
+		s    Skill
+		w    int
+		want Skill
+	}{
+		{Skill{Add, 2}, 6, Skill{Add, 6}},
+		{Skill{Sub, 3}, 5, Skill{Sub, 5}},
+		{Skill{Add, 5}, 2, Skill{Add, 5}},  // never narrower
+		{Skill{Add, 2}, 0, Skill{Add, 2}},  // 0: own width
+		{Skill{Add, 2}, -3, Skill{Add, 2}}, // hostile
+		{Skill{Sub, 2}, 99, Skill{Sub, 6}}, // capped at MaxDigits
+		{Skill{Mul, 1}, 6, Skill{Mul, 1}},  // other kinds keep their width
+		{Skill{Composite, 1}, 6, Skill{Composite, 1}},
+		{Skill{DigitSum, 4}, 6, Skill{DigitSum, 4}},
+	} {
+		if got := tc.s.Widen(tc.w); got != tc.want {
+			t.Errorf("%v.Widen(%d) = %v; want %v", tc.s, tc.w, got, tc.want)
+		}
+	}
+}
+
+// EncodeWidth must keep every answer and only move digits: the widened prompt decodes (by
+// ParseQuestion of its expression) to the same problem, and it has the widened skill's length.
+func TestEncodeWidthKeepsProblem(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, s := range AllSkills() {
+		for range 50 {
+			p := Generate(s, rng)
+			for _, w := range []int{0, 1, 3, 6, 7} {
+				ts := EncodeWidth(p, w)
+				if len(ts) != s.Widen(w).PromptLen() {
+					t.Fatalf("EncodeWidth(%v, %d) = %q: length %d, want %d", p, w, Render(ts), len(ts), s.Widen(w).PromptLen())
+				}
+				expr := Render(ts[1 : len(ts)-1])
+				q, err := ParseQuestion(expr)
+				if err != nil || q.Answer != p.Answer || q.String() != p.String() {
+					t.Fatalf("EncodeWidth(%v, %d) = %q reads back as %v, %v", p, w, Render(ts), q, err)
+				}
+			}
+		}
+	}
+}

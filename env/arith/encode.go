@@ -47,6 +47,18 @@ func Encode(p Problem) []Token {
 	return append(ts, Equals)
 }
 
+// EncodeWidth is Encode with addition and subtraction operands padded to at least w digits
+// (Skill.Widen): EncodeWidth(7+45, 4) is "^0007+0045=". The problem's answer, and so the answer
+// written, is unchanged. w <= 0, or a problem of another kind, gives Encode(p).
+func EncodeWidth(p Problem, w int) []Token {
+	if s := p.Skill.Widen(w); s != p.Skill {
+		if q, err := p.WithDigits(s.Digits); err == nil {
+			return Encode(q)
+		}
+	}
+	return Encode(p)
+}
+
 // EncodeAnswer returns the canonical answer tokens for answer: Minus if it is negative, the digits
 // of |answer| least significant first with no redundant zeros, then End. 143 -> "341$",
 // -38097 -> "-79083$", 0 -> "0$", 40 -> "04$". It is what checkers compare a completion with; no

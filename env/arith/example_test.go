@@ -42,6 +42,18 @@ func ExampleEncode() {
 	// dsum4  #86      ^#0086=
 }
 
+func ExampleEncodeWidth() {
+	// At width 6 every addition and subtraction prompt has the same length, whatever its own width.
+	for _, q := range []string{"7+45", "40-912", "95*4"} {
+		p, _ := arith.ParseQuestion(q)
+		fmt.Printf("%-6s %-7s %s\n", p.Skill, p, arith.Render(arith.EncodeWidth(p, 6)))
+	}
+	// Output:
+	// add2   7+45    ^000007+000045=
+	// sub3   40-912  ^000040-000912=
+	// mul2   95*4    ^95*04=
+}
+
 func ExampleEncodeAnswer() {
 	for _, x := range []int{143, -38097, 0, 40} {
 		fmt.Printf("%d -> %s\n", x, arith.Render(arith.EncodeAnswer(x)))

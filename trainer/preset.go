@@ -1,0 +1,67 @@
+package trainer
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"mathzero/env/arith"
+	"mathzero/model"
+)
+
+// presets are documented bundles of settings: model size, context, skills and budget. Every other
+// field is Default's.
+var presets = map[string]struct {
+	doc   string
+	apply func(*Config)
+}{
+	"quick": {
+		doc:   "the default: 2-digit addition, 406k parameters, 2,500 steps (about 12 minutes on 2 cores)",
+		apply: func(*Config) {},
+	},
+	"gpt3": {
+		doc: "the GPT-3 arithmetic suite (Brown et al. 2020): addition and subtraction to 5 digits written at " +
+			"width 6, 2-digit multiplication, the one-digit composite and digit sums, taught by the adaptive " +
+			"tutor; a 3-layer model (604k parameters), 9,000 steps (about 2 hours on 2 cores)",
+		apply: func(c *Config) {
+			c.Model = model.Config{Vocab: arith.VocabSize, Ctx: 32, DModel: 128, Heads: 4, Layers: 3, DFF: 512}
+			c.Skills = Skills{
+				{Kind: arith.Add, Digits: 1}, {Kind: arith.Sub, Digits: 1}, {Kind: arith.Mul, Digits: 1},
+				{Kind: arith.Add, Digits: 2}, {Kind: arith.Sub, Digits: 2},
+				{Kind: arith.Composite, Digits: 1}, {Kind: arith.DigitSum, Digits: 4},
+				{Kind: arith.Add, Digits: 3}, {Kind: arith.Sub, Digits: 3},
+				{Kind: arith.Add, Digits: 4}, {Kind: arith.Sub, Digits: 4},
+				{Kind: arith.Add, Digits: 5}, {Kind: arith.Sub, Digits: 5},
+				{Kind: arith.Mul, Digits: 2},
+			}
+			c.Width = 6
+			c.Steps = 9000
+			c.EvalEvery, c.EvalSize = 100, 300
+			c.SaveEvery = 250
+		},
+	},
+}
+
+// Preset returns the named preset's configuration; see Presets for the names.
+func Preset(name string) (Config, error) {
+	p, ok := presets[name]
+	if !ok {
+		return Config{}, fmt.Errorf("trainer: unknown preset %q (want %s)", name, strings.Join(PresetNames(), ", "))
+	}
+	c := Default()
+	p.apply(&c)
+	return c, nil
+}
+
+// PresetNames returns the presets' names, sorted.
+func PresetNames() []string {
+	names := make([]string, 0, len(presets))
+	for n := range presets {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// PresetDoc returns one line describing the named preset ("" if there is none).
+func PresetDoc(name string) string { return presets[name].doc }

@@ -1,0 +1,436 @@
+package tutor
+
+import (
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"reflect"
+	"strings"
+	"testing"
+
+	"mathzero/env/arith"
+)
+
+func skills(t *testing.T, list string) []arith.Skill {
+	t.Helper()
+	s, err := arith.ParseSkills(list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func sk(t *testing.T, name string) arith.Skill {
+	t.Helper()
+	s, err := arith.ParseSkill(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// counts draws n lessons and counts them by skill name.
+func counts(tu Tutor, n int, rng *rand.Rand) map[string]int {
+	c := make(map[string]int)
+	for _, l := range tu.Next(n, rng) {
+		c[l.Skill.String()]++
+	}
+	return c
+}
+
+// step feeds the tutor one synthetic step: for each skill, groups of 8 with the given pass rate,
+// informative or not.
+func step(tu Tutor, passRate map[arith.Skill]float64, signal map[arith.Skill]bool, groups int) {
+	var out []Outcome
+	for s, p := range passRate {
+		for range groups {
+			out = append(out, Outcome{Lesson: Lesson{Skill: s}, Completions: 8, Correct: int(math.Round(8 * p)), Signal: signal[s]})
+		}
+	}
+	tu.Observe(out)
+}
+
+func status(tu Tutor) map[string]Status {
+	m := make(map[string]Status)
+	for _, r := range tu.Report() {
+		m[r.Name] = r.Status
+	}
+	return m
+}
+
+func TestPrerequisites(t *testing.T) {
+	list := skills(t, "add1,sub1,mul1,add2,sub2,comp1,dsum4,add3,add5,mul2")
+	for _, tc := range []struct {
+		skill, want string
+	}{
+		{"add1", ""},
+		{"add2", "add1"},
+		{"add3", "add2"},
+		{"add5", "add3"}, // the next narrower present, not add4
+		{"sub2", "sub1"},
+		{"mul2", "mul1"},
+		{"comp1", "add1,sub1,mul1"},
+		{"dsum4", ""},
+		{"sub3", "sub2"}, // not in the list itself: still answers
+	} {
+		var got []string
+		for _, p := range Prerequisites(sk(t, tc.skill), list) {
+			got = append(got, p.String())
+		}
+		if strings.Join(got, ",") != tc.want {
+			t.Errorf("Prerequisites(%s) = %v; want %q", tc.skill, got, tc.want)
+		}
+	}
+	if got := Prerequisites(sk(t, "comp1"), skills(t, "add2,comp1")); len(got) != 0 {
+		t.Errorf("comp1 with no one-digit skills listed: %v; want none", got)
+	}
+}
+
+func TestAdaptiveUnlocksInOrder(t *testing.T) {
+	list := skills(t, "add1,sub1,add2,add3,comp1")
+	tu, err := NewAdaptive(Options{Skills: list, Mastery: 0.95, Review: 0.2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]Status{"add1": Learning, "sub1": Learning, "add2": Locked, "add3": Locked, "comp1": Locked}
+	if got := status(tu); !reflect.DeepEqual(got, want) {
+		t.Fatalf("at the start: %v; want %v", got, want)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	if c := counts(tu, 1000, rng); c["add1"]+c["sub1"] != 1000 {
+		t.Fatalf("drew locked skills: %v", c)
+	}
+
+	tu.Measured(map[arith.Skill]float64{list[0]: 0.96, list[1]: 0.5, list[2]: 0.6})
+	want = map[string]Status{"add1": Mastered, "sub1": Learning, "add2": Learning, "add3": Locked, "comp1": Locked}
+	if got := status(tu); !reflect.DeepEqual(got, want) {
+		t.Fatalf("after add1 at 96%%: %v; want %v", got, want)
+	}
+	if got := Frontier(tu.Report()); strings.Join(got, ",") != "sub1,add2" {
+		t.Errorf("Frontier = %v; want [sub1 add2]", got)
+	}
+	// comp1 needs both one-digit skills; add3 needs add2.
+	tu.Measured(map[arith.Skill]float64{list[1]: 0.95})
+	want = map[string]Status{"add1": Mastered, "sub1": Mastered, "add2": Learning, "add3": Locked, "comp1": Learning}
+	if got := status(tu); !reflect.DeepEqual(got, want) {
+		t.Fatalf("after sub1 at 95%%: %v; want %v", got, want)
+	}
+	// A skill unlocked already at mastery (learnt on the way) is mastered at once, and unlocks
+	// its successors in the same call.
+	tu.Measured(map[arith.Skill]float64{list[2]: 0.97, list[3]: 0.2})
+	if got := status(tu); got["add2"] != Mastered || got["add3"] != Learning {
+		t.Fatalf("after add2 at 97%%: %v; want add2 mastered, add3 learning", got)
+	}
+	tu.Measured(map[arith.Skill]float64{list[3]: 0.99})
+	if got := status(tu); got["add3"] != Mastered {
+		t.Fatalf("after add3 at 99%%: %v", got)
+	}
+	cascade, _ := NewAdaptive(Options{Skills: list, Mastery: 0.95})
+	cascade.Measured(map[arith.Skill]float64{list[0]: 1, list[2]: 1, list[3]: 0.5})
+	if got := status(cascade); got["add2"] != Mastered || got["add3"] != Learning {
+		t.Errorf("one measurement of add1 and add2 at 100%%: %v; want add2 mastered and add3 unlocked", got)
+	}
+	// Forgetting: more than 5 points under mastery goes back to learning; 4 points does not.
+	tu.Measured(map[arith.Skill]float64{list[0]: 0.91, list[1]: 0.89})
+	if got := status(tu); got["add1"] != Mastered || got["sub1"] != Learning || got["comp1"] != Learning {
+		t.Errorf("after add1 91%%, sub1 89%%: %v; want add1 mastered, sub1 learning, comp1 still unlocked", got)
+	}
+}
+
+// A skill still on its carry ladder is not mastered, whatever its held-out accuracy.
+func TestMasteryNeedsTheTopLevel(t *testing.T) {
+	list := skills(t, "add1,add2")
+	tu, err := NewAdaptive(Options{Skills: list, Curriculum: 0.6, Mastery: 0.9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tu.Measured(map[arith.Skill]float64{list[0]: 1})
+	if got := status(tu)["add1"]; got != Learning {
+		t.Fatalf("add1 at level 0 with 100%%: %v; want learning", got)
+	}
+	for range 2 * Window {
+		step(tu, map[arith.Skill]float64{list[0]: 1}, nil, 4)
+	}
+	if l := tu.Report()[0].Level; l != arith.Hardest {
+		t.Fatalf("after %d perfect steps add1 is at level %d; want %d", 2*Window, l, arith.Hardest)
+	}
+	tu.Measured(map[arith.Skill]float64{list[0]: 1})
+	if got := status(tu); got["add1"] != Mastered || got["add2"] != Learning {
+		t.Errorf("at the top level: %v; want add1 mastered, add2 learning", got)
+	}
+}
+
+func TestLadder(t *testing.T) {
+	list := skills(t, "add2")
+	s := list[0]
+	tu, err := NewUniform(Options{Skills: list, Curriculum: 0.6, Mastery: 0.9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	level := func() arith.Level { return tu.Report()[0].Level }
+	for range Window - 1 {
+		step(tu, map[arith.Skill]float64{s: 1}, nil, 1)
+	}
+	if level() != arith.NoCarry {
+		t.Fatalf("moved up after %d steps (level %d); the window is %d", Window-1, level(), Window)
+	}
+	step(tu, map[arith.Skill]float64{s: 1}, nil, 1)
+	if level() != arith.NoOverflow {
+		t.Fatalf("after %d steps at 100%%: level %d; want %d", Window, level(), arith.NoOverflow)
+	}
+	for range 50 {
+		step(tu, map[arith.Skill]float64{s: 0.5}, nil, 1) // mean 0.5 < 0.6: stays
+	}
+	if level() != arith.NoOverflow {
+		t.Fatalf("50 steps at 50%%: level %d; want %d", level(), arith.NoOverflow)
+	}
+	for range Window {
+		step(tu, map[arith.Skill]float64{s: 0.75}, nil, 1)
+	}
+	if level() != arith.Hardest {
+		t.Fatalf("level %d; want the last level", level())
+	}
+	// A step that did not practise the skill does not count.
+	tu2, _ := NewUniform(Options{Skills: skills(t, "add1,add2"), Curriculum: 0.6, Mastery: 0.9})
+	for range 3 * Window {
+		step(tu2, map[arith.Skill]float64{sk(t, "add1"): 1}, nil, 1)
+	}
+	if r := tu2.Report(); r[0].Level != arith.Hardest || r[1].Level != arith.NoCarry {
+		t.Errorf("levels %d, %d; want add1 at the top and add2 untouched", r[0].Level, r[1].Level)
+	}
+	off, _ := NewUniform(Options{Skills: list, Mastery: 0.9})
+	if off.Report()[0].Level != arith.Hardest {
+		t.Errorf("curriculum off: level %d; want every problem", off.Report()[0].Level)
+	}
+}
+
+// The batch goes where groups carry signal; a skill whose groups carry none still gets MinShare.
+func TestAdaptiveFollowsSignalAndNeverStarves(t *testing.T) {
+	list := skills(t, "add1,sub1,mul1")
+	tu, err := NewAdaptive(Options{Skills: list, Mastery: 0.95, Review: 0.2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(7, 7))
+	seen := make(map[string]int)
+	for i := range 300 {
+		lessons := tu.Next(64, rng)
+		var out []Outcome
+		for _, l := range lessons {
+			seen[l.Skill.String()]++
+			// add1 is always informative, sub1 half the time, mul1 never.
+			sig := l.Skill == list[0] || (l.Skill == list[1] && i%2 == 0)
+			out = append(out, Outcome{Lesson: l, Completions: 8, Correct: 4, Signal: sig})
+		}
+		tu.Observe(out)
+		if i%50 == 49 {
+			for _, s := range list {
+				if seen[s.String()] == 0 {
+					t.Fatalf("steps %d-%d: %v never drawn (%v)", i-49, i, s, seen)
+				}
+			}
+			seen = make(map[string]int)
+		}
+	}
+	r := tu.Report()
+	if !(r[0].Share > r[1].Share && r[1].Share > r[2].Share) {
+		t.Errorf("shares %v, %v, %v; want add1 > sub1 > mul1", r[0].Share, r[1].Share, r[2].Share)
+	}
+	if math.Abs(r[2].Share-MinShare) > 1e-9 {
+		t.Errorf("mul1 (never informative) share %v; want the floor %v", r[2].Share, MinShare)
+	}
+	c := counts(tu, 100000, rng)
+	for i, s := range list {
+		if got := float64(c[s.String()]) / 100000; math.Abs(got-r[i].Share) > 0.01 {
+			t.Errorf("%v drawn %.3f of the time; its share is %.3f", s, got, r[i].Share)
+		}
+	}
+}
+
+// Mastered skills keep Review of the batch while others are learned, the weakest most, and all of
+// it once everything is mastered.
+func TestAdaptiveReviews(t *testing.T) {
+	list := skills(t, "add1,sub1,add2")
+	tu, err := NewAdaptive(Options{Skills: list, Mastery: 0.9, Review: 0.2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tu.Measured(map[arith.Skill]float64{list[0]: 0.99, list[1]: 0.91})
+	r := tu.Report()
+	if r[0].Status != Mastered || r[1].Status != Mastered || r[2].Status != Learning {
+		t.Fatalf("statuses %v %v %v", r[0].Status, r[1].Status, r[2].Status)
+	}
+	if got := r[0].Share + r[1].Share; math.Abs(got-0.2) > 1e-9 {
+		t.Errorf("review share %v; want 0.2", got)
+	}
+	if !(r[1].Share > r[0].Share) {
+		t.Errorf("sub1 (91%%) share %v <= add1 (99%%) share %v; the weaker should be reviewed more", r[1].Share, r[0].Share)
+	}
+	tu.Measured(map[arith.Skill]float64{list[2]: 0.95})
+	r = tu.Report()
+	if got := r[0].Share + r[1].Share + r[2].Share; math.Abs(got-1) > 1e-9 || r[2].Status != Mastered {
+		t.Errorf("everything mastered: shares sum to %v, add2 %v", got, r[2].Status)
+	}
+}
+
+func TestUniformDrawsEverySkillEqually(t *testing.T) {
+	list := skills(t, "add1,sub1,add2,comp1")
+	tu, err := NewUniform(Options{Skills: list, Mastery: 0.9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Exactly the old trainer's draw: one IntN per problem.
+	a, b := rand.New(rand.NewPCG(3, 3)), rand.New(rand.NewPCG(3, 3))
+	for _, l := range tu.Next(200, a) {
+		if want := list[b.IntN(len(list))]; l.Skill != want {
+			t.Fatalf("drew %v; want %v", l.Skill, want)
+		}
+	}
+	c := counts(tu, 40000, a)
+	for _, s := range list {
+		if got := float64(c[s.String()]) / 40000; math.Abs(got-0.25) > 0.01 {
+			t.Errorf("%v drawn %.3f of the time; want 0.25", s, got)
+		}
+	}
+}
+
+// Same seed, same lessons; and a tutor restored from JSON continues exactly as the original.
+func TestDeterministicAndRoundTrip(t *testing.T) {
+	list := skills(t, "add1,sub1,add2,sub2,comp1")
+	for _, kind := range []string{"adaptive", "uniform"} {
+		t.Run(kind, func(t *testing.T) {
+			mk := func() Tutor {
+				o := Options{Skills: list, Curriculum: 0.6, Mastery: 0.9, Review: 0.2}
+				if kind == "uniform" {
+					u, _ := NewUniform(o)
+					return u
+				}
+				a, _ := NewAdaptive(o)
+				return a
+			}
+			run := func(tu Tutor, rng *rand.Rand, steps int) []Lesson {
+				var all []Lesson
+				for i := range steps {
+					ls := tu.Next(32, rng)
+					all = append(all, ls...)
+					var out []Outcome
+					for j, l := range ls {
+						out = append(out, Outcome{Lesson: l, Completions: 8, Correct: (i + j) % 9, Signal: j%3 != 0})
+					}
+					tu.Observe(out)
+					if i%5 == 4 {
+						tu.Measured(map[arith.Skill]float64{list[0]: 0.95, list[1]: float64(i%10) / 10})
+					}
+				}
+				return all
+			}
+			x, y := mk(), mk()
+			px := rand.NewPCG(5, 6)
+			rx, ry := rand.New(px), rand.New(rand.NewPCG(5, 6))
+			if !reflect.DeepEqual(run(x, rx, 40), run(y, ry, 40)) {
+				t.Fatal("same seed, different lessons")
+			}
+			data, err := json.Marshal(x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			z := mk()
+			if err := json.Unmarshal(data, z); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(x.Report(), z.Report()) {
+				t.Fatalf("report after round trip:\n%+v\nwant\n%+v", z.Report(), x.Report())
+			}
+			pz := *px
+			rz := rand.New(&pz)
+			if !reflect.DeepEqual(run(x, rx, 20), run(z, rz, 20)) {
+				t.Error("restored tutor continues differently")
+			}
+		})
+	}
+}
+
+func TestUnmarshalRejects(t *testing.T) {
+	list := skills(t, "add1,add2")
+	good, _ := NewAdaptive(Options{Skills: list, Mastery: 0.9})
+	data, _ := json.Marshal(good)
+	valid := string(data)
+	for _, tc := range []struct{ name, in, want string }{
+		{"not json", "{", "JSON"},
+		{"other kind", strings.Replace(valid, `"adaptive"`, `"uniform"`, 1), "uniform"},
+		{"fewer skills", `{"kind":"adaptive","skills":[]}`, "0 skills"},
+		{"other skill", strings.Replace(valid, `"add2"`, `"sub2"`, 1), "sub2"},
+		{"null skill", `{"kind":"adaptive","skills":[null,null]}`, "skill 0"},
+		{"bad status", strings.Replace(valid, `"locked"`, `"asleep"`, 1), "asleep"},
+		{"bad level", strings.Replace(valid, `"level":2`, `"level":7`, 1), "invalid"},
+		{"bad rate", strings.Replace(valid, `"pass_rate":0`, `"pass_rate":1.5`, 1), "invalid"},
+		{"negative groups", strings.Replace(valid, `"groups":0`, `"groups":-1`, 1), "invalid"},
+		{"bad held-out", strings.Replace(valid, `"held_out":-1`, `"held_out":-0.5`, 1), "invalid"},
+		{"long window", strings.Replace(valid, `"window":[]`, `"window":[0,0,0,0,0,0,0,0,0,0,0]`, 1), "invalid"},
+		{"window out of range", strings.Replace(valid, `"window":[]`, `"window":[2]`, 1), "invalid"},
+	} {
+		tu, _ := NewAdaptive(Options{Skills: list, Mastery: 0.9})
+		before, _ := json.Marshal(tu)
+		err := json.Unmarshal([]byte(tc.in), tu)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: Unmarshal = %v; want an error mentioning %q", tc.name, err, tc.want)
+		}
+		if after, _ := json.Marshal(tu); string(after) != string(before) {
+			t.Errorf("%s: a rejected state changed the tutor", tc.name)
+		}
+	}
+}
+
+func TestOptionsRejected(t *testing.T) {
+	list := skills(t, "add1")
+	for _, o := range []Options{
+		{},
+		{Skills: []arith.Skill{{}}, Mastery: 0.9},
+		{Skills: append(list, list[0]), Mastery: 0.9},
+		{Skills: list, Mastery: math.NaN()},
+		{Skills: list, Mastery: 0.9, Review: 1.5},
+		{Skills: list, Mastery: 0.9, Curriculum: -1},
+	} {
+		if _, err := NewAdaptive(o); err == nil {
+			t.Errorf("NewAdaptive(%+v) succeeded", o)
+		}
+		if _, err := NewUniform(o); err == nil {
+			t.Errorf("NewUniform(%+v) succeeded", o)
+		}
+	}
+}
+
+// Outcomes of skills the tutor does not teach, or with no completions, are ignored.
+func TestObserveIgnoresStrangers(t *testing.T) {
+	tu, _ := NewAdaptive(Options{Skills: skills(t, "add1"), Mastery: 0.9})
+	before := tu.Report()
+	tu.Observe([]Outcome{{Lesson: Lesson{Skill: arith.Skill{Kind: arith.Mul, Digits: 2}}, Completions: 8, Correct: 8},
+		{Lesson: Lesson{Skill: arith.Skill{Kind: arith.Add, Digits: 1}}, Completions: 0, Correct: 3}})
+	if !reflect.DeepEqual(before, tu.Report()) {
+		t.Errorf("report changed: %+v -> %+v", before, tu.Report())
+	}
+}
+
+func FuzzUnmarshal(f *testing.F) {
+	list := []arith.Skill{{Kind: arith.Add, Digits: 1}, {Kind: arith.Add, Digits: 2}}
+	good, _ := NewAdaptive(Options{Skills: list, Mastery: 0.9})
+	data, _ := json.Marshal(good)
+	f.Add(data)
+	f.Add([]byte(`{"kind":"adaptive","skills":[null]}`))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		tu, _ := NewAdaptive(Options{Skills: list, Mastery: 0.9})
+		if err := json.Unmarshal(in, tu); err != nil {
+			return
+		}
+		// An accepted state is usable and round-trips.
+		tu.Next(16, rand.New(rand.NewPCG(1, 1)))
+		out, err := json.Marshal(tu)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, _ := NewAdaptive(Options{Skills: list, Mastery: 0.9})
+		if err := json.Unmarshal(out, again); err != nil {
+			t.Fatalf("re-reading %s: %v", out, err)
+		}
+	})
+}
