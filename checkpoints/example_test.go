@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"mathzero/checkpoints"
+	"mathzero/fp8"
 )
 
 func ExampleWriteSafetensors() {
@@ -71,4 +72,43 @@ func ExampleSave() {
 	// step-000200
 	// step-000300
 	// resumed at step 300 w = [300] config {"d_model":64}
+}
+
+func ExampleQuantizeWeights() {
+	weights := []checkpoints.Tensor{
+		{Name: "fc.w", Shape: []int{2, 3}, Data: []float32{0.02, -0.01, 0.003, 0.5, 0.04, -0.0001}},
+		{Name: "fc.b", Shape: []int{3}, Data: []float32{0.1, 0.2, 0.3}}, // rank 1: stays F32
+	}
+	q, err := checkpoints.QuantizeWeights(weights, fp8.DefaultBlock())
+	if err != nil {
+		log.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := checkpoints.WriteSafetensors(&buf, q, nil); err != nil {
+		log.Fatal(err)
+	}
+	read, _, err := checkpoints.ReadSafetensors(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, t := range read {
+		if t.Dtype == checkpoints.F8E4M3 {
+			fmt.Printf("%s %v %v codes % x\n", t.Name, t.Dtype, t.Shape, t.Codes)
+		} else {
+			fmt.Println(t.Name, t.Dtype, t.Shape, t.Data)
+		}
+	}
+	back, err := checkpoints.DequantizeWeights(read, fp8.DefaultBlock())
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, t := range back {
+		fmt.Println(t.Name, t.Dtype, t.Data)
+	}
+	// Output:
+	// fc.b F32 [3] [0.1 0.2 0.3]
+	// fc.w F8_E4M3 [2 3] codes 59 d1 43 7e 61 9b
+	// fc.w_scale_inv F32 [1 1] [0.0011160715]
+	// fc.b F32 [0.1 0.2 0.3]
+	// fc.w F32 [0.020089287 -0.010044644 0.0030691966 0.5 0.040178575 -9.591239e-05]
 }

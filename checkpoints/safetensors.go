@@ -13,14 +13,60 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"mathzero/fp8"
 )
 
-// Tensor is a named, dense, row-major (C order) float32 array.
-// len(Data) equals the product of Shape; a scalar has Shape [] (or nil) and one element.
+// Tensor is a named, dense, row-major (C order) array of float32 values (Dtype F32, the zero
+// value: the elements are in Data) or of raw FP8 E4M3 codes (Dtype F8E4M3: the elements are in
+// Codes, and Data is empty). The slice that holds the elements has the product of Shape
+// elements; a scalar has Shape [] (or nil) and one element.
+//
+// An FP8 tensor is usually half of a pair: its float32 values are Codes times the block scales in
+// the F32 tensor named Name+ScaleInvSuffix (see QuantizeWeights and DequantizeWeights).
 type Tensor struct {
 	Name  string
 	Shape []int
-	Data  []float32
+	Data  []float32  // the elements when Dtype is F32
+	Dtype Dtype      // element type in the file: F32 (the zero value) or F8E4M3
+	Codes []fp8.E4M3 // the elements when Dtype is F8E4M3
+}
+
+// Dtype is the element type of a Tensor, named as in the safetensors format by String.
+type Dtype uint8
+
+// The dtypes this package reads and writes.
+const (
+	F32    Dtype = iota // "F32": IEEE 754 binary32, little-endian; Tensor.Data
+	F8E4M3              // "F8_E4M3": OCP FP8 E4M3 (package fp8), one byte each; Tensor.Codes
+)
+
+// String returns the safetensors name of d: "F32", "F8_E4M3", or "Dtype(n)" for others.
+func (d Dtype) String() string {
+	switch d {
+	case F32:
+		return "F32"
+	case F8E4M3:
+		return "F8_E4M3"
+	}
+	return fmt.Sprintf("Dtype(%d)", uint8(d))
+}
+
+// size returns the bytes per element of a valid d.
+func (d Dtype) size() int {
+	if d == F8E4M3 {
+		return 1
+	}
+	return 4
+}
+
+// len returns the number of elements t holds in the slice its Dtype says, and the number it
+// holds in the other one, which must be 0.
+func (t *Tensor) len() (elems, stray int) {
+	if t.Dtype == F8E4M3 {
+		return len(t.Codes), len(t.Data)
+	}
+	return len(t.Data), len(t.Codes)
 }
 
 // metadataKey is the reserved header key holding the string->string metadata.
@@ -29,47 +75,40 @@ const metadataKey = "__metadata__"
 // maxHeaderLen bounds the JSON header, as the Hugging Face reader does (MAX_HEADER_SIZE).
 const maxHeaderLen = 100_000_000
 
-// chunkSize is the scratch buffer used to convert between bytes and float32s.
+// chunkSize is the scratch buffer used to convert between bytes and elements.
 const chunkSize = 64 << 10
 
-// A dtype is an element type this package can decode into float32.
-// Adding BF16 or F8_E4M3 later means adding one entry to dtypes.
-type dtype struct {
-	size int // bytes per element
-	// decode converts len(dst) little-endian elements from src (len(src) == len(dst)*size).
-	decode func(dst []float32, src []byte)
-}
-
 // dtypes are the element types ReadSafetensors accepts, keyed by their safetensors name.
-var dtypes = map[string]dtype{
-	"F32": {size: 4, decode: decodeF32},
+// Adding one (BF16, say) means an entry here, a Dtype constant, and a case in readTensor and
+// writeTensor.
+var dtypes = map[string]Dtype{
+	"F32":     F32,
+	"F8_E4M3": F8E4M3,
 }
 
 // hfDtypes are the other dtype names of the safetensors format: known, but not decoded here.
 var hfDtypes = []string{
-	"BOOL", "U8", "I8", "F8_E5M2", "F8_E4M3", "I16", "U16", "F16", "BF16",
+	"BOOL", "U8", "I8", "F8_E5M2", "I16", "U16", "F16", "BF16",
 	"I32", "U32", "F64", "I64", "U64",
 }
 
-func decodeF32(dst []float32, src []byte) {
-	for i := range dst {
-		dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(src[4*i:]))
-	}
-}
-
-// WriteSafetensors writes tensors as F32 in the safetensors format to w:
+// WriteSafetensors writes tensors in the safetensors format to w, each in its Dtype (F32, or
+// F8_E4M3 for FP8 codes):
 //
 //	8 bytes   N, the header length, little-endian uint64
 //	N bytes   JSON header {"__metadata__": {...}, "name": {"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}, ...}
-//	...       the data buffer: each tensor's little-endian float32 elements, row-major
+//	...       the data buffer: each tensor's elements, row-major (float32 little-endian; FP8 one byte each)
 //
-// Offsets are relative to the start of the data buffer. Tensors are sorted by name and laid out
-// back to back in that order, and the header is padded with spaces so that N is a multiple of 8 (as
-// the Hugging Face writer does), so the same tensors and metadata always give the same bytes.
+// Offsets are relative to the start of the data buffer. Tensors are laid out back to back, wider
+// elements first (F32 before F8_E4M3) and by name within a dtype, and the header is padded with
+// spaces so that N is a multiple of 8 (both as the Hugging Face writer does: every tensor starts
+// at a multiple of its element size in the file), so the same tensors and metadata always give the
+// same bytes. The header lists the tensors in the same order.
 // The metadata section is omitted when metadata is empty.
 //
-// Names must be unique, non-empty, valid UTF-8 and not "__metadata__"; every len(Data) must equal
-// the product of its Shape.
+// Names must be unique, non-empty, valid UTF-8 and not "__metadata__"; each tensor's Dtype must
+// be F32 or F8E4M3, the slice it names (Data or Codes) must hold the product of its Shape
+// elements, and the other slice must be empty.
 func WriteSafetensors(w io.Writer, tensors []Tensor, metadata map[string]string) error {
 	header, order, err := encodeHeader(tensors, metadata)
 	if err != nil {
@@ -85,16 +124,37 @@ func WriteSafetensors(w io.Writer, tensors []Tensor, metadata map[string]string)
 	}
 	buf := make([]byte, chunkSize)
 	for _, t := range order {
-		data := t.Data
-		for len(data) > 0 {
-			n := min(len(data), chunkSize/4)
+		if err := writeTensor(w, t, buf); err != nil {
+			return fmt.Errorf("checkpoints: safetensors: write tensor %q: %w", t.Name, err)
+		}
+	}
+	return nil
+}
+
+// writeTensor writes the elements of a validated t through the scratch buffer buf.
+func writeTensor(w io.Writer, t *Tensor, buf []byte) error {
+	switch t.Dtype {
+	case F32:
+		for data := t.Data; len(data) > 0; {
+			n := min(len(data), len(buf)/4)
 			for i, v := range data[:n] {
 				binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(v))
 			}
 			if _, err := w.Write(buf[:4*n]); err != nil {
-				return fmt.Errorf("checkpoints: safetensors: write tensor %q: %w", t.Name, err)
+				return err
 			}
 			data = data[n:]
+		}
+	case F8E4M3:
+		for codes := t.Codes; len(codes) > 0; {
+			n := min(len(codes), len(buf))
+			for i, c := range codes[:n] {
+				buf[i] = byte(c)
+			}
+			if _, err := w.Write(buf[:n]); err != nil {
+				return err
+			}
+			codes = codes[n:]
 		}
 	}
 	return nil
@@ -108,6 +168,12 @@ func encodeHeader(tensors []Tensor, metadata map[string]string) ([]byte, []*Tens
 		order[i] = &tensors[i]
 	}
 	slices.SortFunc(order, func(a, b *Tensor) int { return strings.Compare(a.Name, b.Name) })
+	for i := 1; i < len(order); i++ {
+		if order[i-1].Name == order[i].Name {
+			return nil, nil, fmt.Errorf("tensor %q: duplicate name", order[i].Name)
+		}
+	}
+	slices.SortStableFunc(order, func(a, b *Tensor) int { return cmp.Compare(b.Dtype.size(), a.Dtype.size()) })
 
 	var h bytes.Buffer
 	h.WriteByte('{')
@@ -133,7 +199,7 @@ func encodeHeader(tensors []Tensor, metadata map[string]string) ([]byte, []*Tens
 		h.WriteByte('}')
 	}
 	var offset int64
-	for i, t := range order {
+	for _, t := range order {
 		switch {
 		case t.Name == "":
 			return nil, nil, errors.New("tensor with empty name")
@@ -141,22 +207,35 @@ func encodeHeader(tensors []Tensor, metadata map[string]string) ([]byte, []*Tens
 			return nil, nil, fmt.Errorf("tensor %q: name is reserved", t.Name)
 		case !utf8.ValidString(t.Name):
 			return nil, nil, fmt.Errorf("tensor %q: name is not valid UTF-8", t.Name)
-		case i > 0 && order[i-1].Name == t.Name:
-			return nil, nil, fmt.Errorf("tensor %q: duplicate name", t.Name)
+		}
+		if t.Dtype != F32 && t.Dtype != F8E4M3 {
+			return nil, nil, fmt.Errorf("tensor %q: unknown %v", t.Name, t.Dtype)
 		}
 		n, err := numel(t.Shape)
 		if err != nil {
 			return nil, nil, fmt.Errorf("tensor %q: %w", t.Name, err)
 		}
-		if n != int64(len(t.Data)) {
-			return nil, nil, fmt.Errorf("tensor %q: shape %v has %d elements, data has %d", t.Name, t.Shape, n, len(t.Data))
+		elems, stray := t.len()
+		if n != int64(elems) {
+			what := "data"
+			if t.Dtype == F8E4M3 {
+				what = "codes"
+			}
+			return nil, nil, fmt.Errorf("tensor %q: shape %v has %d elements, %s has %d", t.Name, t.Shape, n, what, elems)
 		}
-		end := offset + 4*n
+		if stray != 0 {
+			what := "Codes"
+			if t.Dtype == F8E4M3 {
+				what = "Data"
+			}
+			return nil, nil, fmt.Errorf("tensor %q: %v tensor with %d elements in %s, want none", t.Name, t.Dtype, stray, what)
+		}
+		end := offset + int64(t.Dtype.size())*n
 		if h.Len() > 1 {
 			h.WriteByte(',')
 		}
 		writeJSONString(&h, t.Name)
-		h.WriteString(`:{"dtype":"F32","shape":[`)
+		h.WriteString(`:{"dtype":"` + t.Dtype.String() + `","shape":[`)
 		for j, d := range t.Shape {
 			if j > 0 {
 				h.WriteByte(',')
@@ -207,7 +286,7 @@ func numel(shape []int) (int64, error) {
 type entry struct {
 	name       string
 	dtypeName  string
-	dt         dtype
+	dt         Dtype
 	shape      []int
 	begin, end int64
 }
@@ -217,11 +296,14 @@ type entry struct {
 //
 // Nothing in the file is trusted: the header length must fit in size and in 100 MB; the header must
 // be a UTF-8 JSON object with no duplicate keys, holding "__metadata__" (string values only) and
-// tensor records with exactly the fields dtype (one this package decodes), shape (non-negative
+// tensor records with exactly the fields dtype (F32 or F8_E4M3), shape (non-negative
 // integers) and data_offsets ([begin, end]); every record must satisfy
 // product(shape)*sizeof(dtype) == end-begin with no overflow; and the records, sorted by offset,
 // must tile the data buffer exactly: no gap, no overlap, no byte past the last tensor.
 // Allocation is bounded by size. Every error is one line that names the problem and the tensor.
+//
+// F32 tensors come back with their values in Data; F8_E4M3 tensors with Dtype F8E4M3 and their
+// raw codes in Codes (DequantizeWeights turns them and their scales into F32 tensors).
 func ReadSafetensors(r io.ReaderAt, size int64) ([]Tensor, map[string]string, error) {
 	tensors, meta, err := readSafetensors(r, size)
 	if err != nil {
@@ -267,24 +349,52 @@ func readSafetensors(r io.ReaderAt, size int64) ([]Tensor, map[string]string, er
 	tensors := make([]Tensor, len(entries))
 	scratch := make([]byte, min(chunkSize, bufLen))
 	for i, e := range entries {
-		count := int((e.end - e.begin) / int64(e.dt.size))
-		t := Tensor{Name: e.name, Shape: e.shape, Data: make([]float32, count)}
-		per := chunkSize / e.dt.size // elements per chunk
-		off := dataStart + e.begin
-		for done := 0; done < count; {
-			k := min(count-done, per)
-			b := scratch[:k*e.dt.size]
-			if err := readAtFull(r, b, off); err != nil {
-				return nil, nil, fmt.Errorf("tensor %q: read data at byte %d: %w", e.name, off, err)
-			}
-			e.dt.decode(t.Data[done:done+k], b)
-			done += k
-			off += int64(len(b))
+		t, err := readTensor(r, e, dataStart, scratch)
+		if err != nil {
+			return nil, nil, err
 		}
 		tensors[i] = t
 	}
 	slices.SortFunc(tensors, func(a, b Tensor) int { return strings.Compare(a.Name, b.Name) })
 	return tensors, meta, nil
+}
+
+// readTensor reads the elements of the validated entry e, whose data starts at byte
+// dataStart+e.begin of r, through the scratch buffer.
+func readTensor(r io.ReaderAt, e entry, dataStart int64, scratch []byte) (Tensor, error) {
+	size := e.dt.size()
+	count := int((e.end - e.begin) / int64(size))
+	t := Tensor{Name: e.name, Shape: e.shape, Dtype: e.dt}
+	var decode func(done int, b []byte)
+	switch e.dt {
+	case F32:
+		t.Data = make([]float32, count)
+		decode = func(done int, b []byte) {
+			for i := range len(b) / 4 {
+				t.Data[done+i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+			}
+		}
+	case F8E4M3:
+		t.Codes = make([]fp8.E4M3, count)
+		decode = func(done int, b []byte) {
+			for i, c := range b {
+				t.Codes[done+i] = fp8.E4M3(c)
+			}
+		}
+	}
+	per := chunkSize / size // elements per chunk
+	off := dataStart + e.begin
+	for done := 0; done < count; {
+		k := min(count-done, per)
+		b := scratch[:k*size]
+		if err := readAtFull(r, b, off); err != nil {
+			return Tensor{}, fmt.Errorf("tensor %q: read data at byte %d: %w", e.name, off, err)
+		}
+		decode(done, b)
+		done += k
+		off += int64(len(b))
+	}
+	return t, nil
 }
 
 // readAtFull fills b from r at off, reporting a short read as io.ErrUnexpectedEOF.
@@ -492,8 +602,8 @@ func parseEntry(dec *json.Decoder, name string) (entry, error) {
 	if e.begin > e.end {
 		return e, fmt.Errorf("data_offsets [%d, %d] end before they begin", e.begin, e.end)
 	}
-	if n*int64(dt.size) != e.end-e.begin {
-		return e, fmt.Errorf("shape %v of %s needs %d bytes, data_offsets [%d, %d] hold %d", e.shape, e.dtypeName, n*int64(dt.size), e.begin, e.end, e.end-e.begin)
+	if n*int64(dt.size()) != e.end-e.begin {
+		return e, fmt.Errorf("shape %v of %s needs %d bytes, data_offsets [%d, %d] hold %d", e.shape, e.dtypeName, n*int64(dt.size()), e.begin, e.end, e.end-e.begin)
 	}
 	return e, nil
 }

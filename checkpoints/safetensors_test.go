@@ -19,7 +19,7 @@ import (
 	"testing"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/golden.safetensors")
+var update = flag.Bool("update", false, "rewrite testdata/golden*.safetensors")
 
 const goldenPath = "testdata/golden.safetensors"
 
@@ -41,10 +41,12 @@ func goldenTensors() ([]Tensor, map[string]string) {
 	return tensors, meta
 }
 
-// equalTensors compares tensors bit for bit (NaN equals NaN, 0 differs from -0).
+// equalTensors compares tensors bit for bit (NaN equals NaN, 0 differs from -0), dtype and
+// FP8 codes included.
 func equalTensors(a, b []Tensor) bool {
 	return slices.EqualFunc(a, b, func(x, y Tensor) bool {
-		return x.Name == y.Name && slices.Equal(x.Shape, y.Shape) &&
+		return x.Name == y.Name && slices.Equal(x.Shape, y.Shape) && x.Dtype == y.Dtype &&
+			slices.Equal(x.Codes, y.Codes) &&
 			slices.EqualFunc(x.Data, y.Data, func(u, v float32) bool {
 				return math.Float32bits(u) == math.Float32bits(v)
 			})
@@ -241,7 +243,7 @@ func TestReadHostile(t *testing.T) {
 		{"shape/offset mismatch", rawFile("{"+f32("a", "[3]", "[0,8]")+"}", 8),
 			`tensor "a": shape [3] of F32 needs 12 bytes, data_offsets [0, 8] hold 8`},
 		{"scalar mismatch", rawFile("{"+f32("a", "[]", "[0,8]")+"}", 8), `tensor "a": shape [] of F32 needs 4 bytes`},
-		{"unknown dtype", rawFile(`{"a":{"dtype":"F33","shape":[1],"data_offsets":[0,4]}}`, 4), `tensor "a": unknown dtype "F33" (this reader decodes F32)`},
+		{"unknown dtype", rawFile(`{"a":{"dtype":"F33","shape":[1],"data_offsets":[0,4]}}`, 4), `tensor "a": unknown dtype "F33" (this reader decodes F32, F8_E4M3)`},
 		{"unsupported dtype", rawFile(`{"a":{"dtype":"BF16","shape":[2],"data_offsets":[0,4]}}`, 4), `tensor "a": unsupported dtype "BF16"`},
 		{"dtype not a string", rawFile(`{"a":{"dtype":4,"shape":[1],"data_offsets":[0,4]}}`, 4), `tensor "a": dtype is the number 4, not a string`},
 		{"duplicate name", rawFile("{"+f32("a", "[1]", "[0,4]")+","+f32("a", "[1]", "[4,8]")+"}", 8), `tensor "a": duplicate name`},
@@ -447,14 +449,16 @@ func pythonWithNumpy() string {
 	return ""
 }
 
-// TestPythonReader checks that testdata/read_safetensors.py (json, struct and numpy only) reads
-// the golden file exactly as ReadSafetensors does.
-func TestPythonReader(t *testing.T) {
+// pythonRead runs testdata/read_safetensors.py (json, struct and numpy only) on path and returns
+// what it printed: every tensor as float32 values in Data (FP8 codes decoded by the script's own
+// formula), with the dtype each had in the file, and the metadata each header line carried.
+func pythonRead(t *testing.T, path string) (tensors []Tensor, stored []string, metas []map[string]string) {
+	t.Helper()
 	python := pythonWithNumpy()
 	if python == "" {
 		t.Skip("no python3 with numpy")
 	}
-	out, err := exec.Command(python, filepath.Join("testdata", "read_safetensors.py"), goldenPath).Output()
+	out, err := exec.Command(python, filepath.Join("testdata", "read_safetensors.py"), path).Output()
 	if err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
@@ -462,21 +466,18 @@ func TestPythonReader(t *testing.T) {
 		}
 		t.Fatalf("read_safetensors.py: %v", err)
 	}
-	tensors, meta := goldenTensors()
-	want := sortedByName(tensors)
-	var got []Tensor
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
 		line := sc.Text()
 		if !strings.HasPrefix(line, "{") {
-			if len(got) == 0 {
+			if len(tensors) == 0 {
 				t.Fatalf("read_safetensors.py: value %q before any header line", line)
 			}
 			v, err := strconv.ParseFloat(line, 64)
 			if err != nil {
 				t.Fatalf("read_safetensors.py: value %q: %v", line, err)
 			}
-			last := &got[len(got)-1]
+			last := &tensors[len(tensors)-1]
 			last.Data = append(last.Data, float32(v))
 			continue
 		}
@@ -484,30 +485,49 @@ func TestPythonReader(t *testing.T) {
 			Metadata map[string]string
 			Name     string
 			Dtype    string
+			Stored   string
 			Shape    []int
 		}
 		if err := json.Unmarshal([]byte(line), &head); err != nil {
 			t.Fatalf("read_safetensors.py: header line %q: %v", line, err)
 		}
-		if head.Dtype != "float32" || !mapsEqual(head.Metadata, meta) {
-			t.Errorf("read_safetensors.py: %s: dtype %s, metadata %v; want float32, %v", head.Name, head.Dtype, head.Metadata, meta)
+		if head.Dtype != "float32" {
+			t.Errorf("read_safetensors.py: %s: numpy dtype %s; want float32", head.Name, head.Dtype)
 		}
-		got = append(got, Tensor{Name: head.Name, Shape: head.Shape, Data: []float32{}})
+		tensors = append(tensors, Tensor{Name: head.Name, Shape: head.Shape, Data: []float32{}})
+		stored = append(stored, head.Stored)
+		metas = append(metas, head.Metadata)
 	}
-	// Python's float() turns every NaN into the same one; compare NaN as NaN.
-	canon := func(ts []Tensor) []Tensor {
-		ts = slices.Clone(ts)
-		for i := range ts {
-			ts[i].Data = slices.Clone(ts[i].Data)
-			for j, v := range ts[i].Data {
-				if v != v {
-					ts[i].Data[j] = float32(math.NaN())
-				}
+	return tensors, stored, metas
+}
+
+// canonNaN returns ts with every NaN replaced by the same one: Python's float() turns every NaN
+// into the same one, so NaN compares as NaN.
+func canonNaN(ts []Tensor) []Tensor {
+	ts = slices.Clone(ts)
+	for i := range ts {
+		ts[i].Data = slices.Clone(ts[i].Data)
+		for j, v := range ts[i].Data {
+			if v != v {
+				ts[i].Data[j] = float32(math.NaN())
 			}
 		}
-		return ts
 	}
-	if !equalTensors(canon(got), canon(want)) {
+	return ts
+}
+
+// TestPythonReader checks that testdata/read_safetensors.py (json, struct and numpy only) reads
+// the golden file exactly as ReadSafetensors does.
+func TestPythonReader(t *testing.T) {
+	got, stored, metas := pythonRead(t, goldenPath)
+	tensors, meta := goldenTensors()
+	want := sortedByName(tensors)
+	for i, m := range metas {
+		if stored[i] != "F32" || !mapsEqual(m, meta) {
+			t.Errorf("read_safetensors.py: %s: stored %s, metadata %v; want F32, %v", got[i].Name, stored[i], m, meta)
+		}
+	}
+	if !equalTensors(canonNaN(got), canonNaN(want)) {
 		t.Errorf("read_safetensors.py(golden) = %v; want %v", got, want)
 	}
 }
