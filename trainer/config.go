@@ -38,6 +38,10 @@ type Config struct {
 
 	// Steps is the number of optimisation steps of the run [2500].
 	Steps int `json:"steps"`
+	// Minutes, when positive, ends the run (with a measured, saved checkpoint) at the first step
+	// that finishes after this many minutes of wall time since Run began, if Steps has not ended
+	// it first: a budget for presets sized in time. A resumed run's budget starts again [0].
+	Minutes float64 `json:"minutes"`
 	// Seed seeds every random source of the run: initial weights, problems and sampling [1].
 	Seed uint64 `json:"seed"`
 	// Prompts is the number of distinct problems per step [64].
@@ -183,6 +187,7 @@ func (c Config) validateFields() error {
 	}
 	for _, k := range []check{
 		{"steps", c.Steps < 1, c.Steps},
+		{"minutes", !(c.Minutes >= 0) || math.IsInf(c.Minutes, 0), c.Minutes},
 		{"prompts", c.Prompts < 1, c.Prompts},
 		{"g", c.G < 2, c.G},
 		{"temperature", !(c.Temperature > 0) || math.IsInf(c.Temperature, 0), c.Temperature},

@@ -22,8 +22,10 @@ var presets = map[string]struct {
 	"gpt3": {
 		doc: "the GPT-3 arithmetic suite (Brown et al. 2020): addition and subtraction to 5 digits written at " +
 			"width 6, 2-digit multiplication, the one-digit composite and digit sums, taught by the adaptive " +
-			"tutor; a 3-layer model (604k parameters), 9,000 steps (about 2 hours on 2 cores)",
+			"tutor; a 3-layer model (604k parameters), 2 hours (or 20,000 steps)",
 		apply: func(c *Config) {
+			// One layer more than the default, for the subtraction sign, the composite and the
+			// products; measured here it makes a step of this preset 18% slower (1.00 s vs 0.85 s).
 			c.Model = model.Config{Vocab: arith.VocabSize, Ctx: 32, DModel: 128, Heads: 4, Layers: 3, DFF: 512}
 			c.Skills = Skills{
 				{Kind: arith.Add, Digits: 1}, {Kind: arith.Sub, Digits: 1}, {Kind: arith.Mul, Digits: 1},
@@ -35,7 +37,7 @@ var presets = map[string]struct {
 				{Kind: arith.Mul, Digits: 2},
 			}
 			c.Width = 6
-			c.Steps = 9000
+			c.Steps, c.Minutes = 20000, 120
 			c.EvalEvery, c.EvalSize = 100, 300
 			c.SaveEvery = 250
 		},

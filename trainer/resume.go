@@ -7,6 +7,7 @@ import (
 
 	"mathzero/checkpoints"
 	"mathzero/reward"
+	"mathzero/tutor"
 )
 
 // ReadConfig returns the configuration and step of the checkpoint at path (a checkpoint directory,
@@ -131,4 +132,33 @@ func ResumeWithRewards(path string, steps int, mix reward.Mix) (*Trainer, error)
 	t.sequences = ex.Sequences
 	t.uniformKL = ex.UniformKL
 	return t, nil
+}
+
+// ReadSkills returns the tutor's record of every skill in the checkpoint at path (a checkpoint
+// directory, or a run directory meaning its latest checkpoint): status, carry level, running pass
+// rate and signal, last held-out accuracy, groups practised and share of the next step.
+func ReadSkills(path string) ([]tutor.SkillReport, error) {
+	ck, err := checkpoints.Load(path)
+	if err != nil {
+		return nil, fmt.Errorf("trainer: %w", err)
+	}
+	cfg, err := decodeConfig(ck.Config)
+	if err != nil {
+		return nil, fmt.Errorf("trainer: %s: %w", path, err)
+	}
+	var ex extraState
+	if err := json.Unmarshal(ck.Extra, &ex); err != nil {
+		return nil, fmt.Errorf("trainer: %s: extra: %w", path, err)
+	}
+	if len(ex.Tutor) == 0 {
+		return nil, fmt.Errorf("trainer: %s: no tutor state (a checkpoint from before tutors)", path)
+	}
+	tu, err := cfg.newTutor()
+	if err != nil {
+		return nil, fmt.Errorf("trainer: %s: %w", path, err)
+	}
+	if err := tu.UnmarshalJSON(ex.Tutor); err != nil {
+		return nil, fmt.Errorf("trainer: %s: %w", path, err)
+	}
+	return tu.Report(), nil
 }

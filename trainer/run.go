@@ -61,7 +61,7 @@ func (t *Trainer) Run(ctx context.Context, runDir string, report func(Stats)) er
 			return err
 		}
 		heldOut = -1
-		last := t.step == t.cfg.Steps
+		last := t.step == t.cfg.Steps || (t.cfg.Minutes > 0 && time.Since(start).Minutes() >= t.cfg.Minutes)
 		saveNow := last || (t.cfg.SaveEvery > 0 && t.step%t.cfg.SaveEvery == 0)
 		// Every checkpoint is measured, so any of them can become the best.
 		if saveNow || (t.cfg.EvalEvery > 0 && t.step%t.cfg.EvalEvery == 0) {
@@ -80,7 +80,8 @@ func (t *Trainer) Run(ctx context.Context, runDir string, report func(Stats)) er
 				done = done && a.Accuracy() >= t.cfg.TargetAccuracy
 			}
 			t.tutor.Measured(measured)
-			st.Frontier = tutor.Frontier(t.tutor.Report())
+			st.Tutor = t.tutor.Report()
+			st.Frontier = tutor.Frontier(st.Tutor)
 			last = last || done
 		}
 		st.Elapsed = time.Since(start).Seconds()

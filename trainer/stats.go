@@ -7,6 +7,7 @@ import (
 
 	"mathzero/env/arith"
 	"mathzero/model"
+	"mathzero/tutor"
 )
 
 // Stats describes one step. It is written as one line of metrics.jsonl and passed to the run's
@@ -30,6 +31,8 @@ type Stats struct {
 	Skills map[string]SkillStep `json:"skills,omitempty"`
 	// Frontier names the skills the tutor counts as being learned, after this step.
 	Frontier []string `json:"frontier,omitempty"`
+	// Tutor is the tutor's record of every skill, on steps that measure held-out accuracy.
+	Tutor []tutor.SkillReport `json:"tutor,omitempty"`
 
 	// HeldOut is greedy accuracy on the fixed held-out problems, per skill, on steps that measure it.
 	HeldOut map[string]float64 `json:"held_out,omitempty"`

@@ -248,3 +248,49 @@ func TestRunCancelSaves(t *testing.T) {
 		t.Error("the saved checkpoint is not the policy at cancellation")
 	}
 }
+
+// A time budget ends the run at the first step past it, with a measured checkpoint.
+func TestMinutesBudget(t *testing.T) {
+	cfg := tinyConfig()
+	cfg.Steps, cfg.Minutes = 50, 1e-9
+	tr, dir := runTiny(t, cfg)
+	if tr.StepCount() != 1 {
+		t.Fatalf("ran %d steps of 50 with a budget of 1e-9 minutes; want 1", tr.StepCount())
+	}
+	if _, err := os.Stat(filepath.Join(dir, BestFile)); err != nil {
+		t.Errorf("no measured checkpoint after the budget ran out: %v", err)
+	}
+}
+
+// Every step reports each practised skill, and the step's groups add up.
+func TestStepReportsSkills(t *testing.T) {
+	cfg := tinyConfig()
+	cfg.Model.Ctx = 16
+	cfg.Skills = Skills{{Kind: arith.Add, Digits: 1}, {Kind: arith.Sub, Digits: 1}, {Kind: arith.DigitSum, Digits: 4}}
+	cfg.Width = 2
+	cfg.Prompts = 16
+	tr, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := tr.Step()
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups := 0
+	for name, sk := range st.Skills {
+		if name != "add1" && name != "sub1" && name != "dsum4" {
+			t.Errorf("step practised %s, which the run does not teach", name)
+		}
+		if sk.Groups <= 0 || sk.Accuracy < 0 || sk.Accuracy > 1 || sk.FracNoSignal < 0 || sk.FracNoSignal > 1 {
+			t.Errorf("%s: %+v", name, sk)
+		}
+		groups += sk.Groups
+	}
+	if groups != cfg.Prompts {
+		t.Errorf("skills report %d groups; the step had %d", groups, cfg.Prompts)
+	}
+	if len(st.Frontier) != 3 {
+		t.Errorf("frontier %v; want add1, sub1, dsum4", st.Frontier)
+	}
+}

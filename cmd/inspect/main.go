@@ -28,6 +28,7 @@ import (
 	"mathzero/model"
 	"mathzero/reward"
 	"mathzero/trainer"
+	"mathzero/tutor"
 )
 
 func main() {
@@ -51,9 +52,11 @@ type Report struct {
 	Params        int            `json:"params"`
 	Tensors       []TensorStats  `json:"tensors"`
 	HeldOut       []Accuracy     `json:"held_out"`
-	Samples       []Group        `json:"samples"`
-	Diff          *Diff          `json:"diff,omitempty"`
-	Plot          string         `json:"plot,omitempty"` // the PNG written by -plot
+	// Skills is the tutor's record at this checkpoint (absent in checkpoints from before tutors).
+	Skills  []tutor.SkillReport `json:"skills,omitempty"`
+	Samples []Group             `json:"samples"`
+	Diff    *Diff               `json:"diff,omitempty"`
+	Plot    string              `json:"plot,omitempty"` // the PNG written by -plot
 }
 
 // TensorStats summarise one tensor's finite elements; NaN and Inf are counted apart.
@@ -143,6 +146,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		rep.HeldOut = append(rep.HeldOut, Accuracy{Skill: s.String(), N: a.N, Correct: a.Correct, Accuracy: a.Accuracy()})
+	}
+	if sk, err := trainer.ReadSkills(dir); err == nil {
+		rep.Skills = sk
 	}
 	if rep.Samples, err = sampleGroups(sampler, cfg, *k); err != nil {
 		return err
@@ -255,9 +261,21 @@ func printReport(w io.Writer, rep Report) error {
 			t.Name, t.Shape, t.DType, t.Mean, t.Std, t.Min, t.Max, t.Norm, t.NaN, t.Inf)
 	}
 	tw.Flush()
-	fmt.Fprintln(w, "held-out greedy accuracy")
-	for _, a := range rep.HeldOut {
-		fmt.Fprintf(w, "  %-6s %4d/%-4d %6.2f%%\n", a.Skill, a.Correct, a.N, 100*a.Accuracy)
+	if len(rep.Skills) == len(rep.HeldOut) {
+		fmt.Fprintf(w, "skills (%s tutor; held-out greedy accuracy measured now)\n", rep.Config.Tutor)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "  skill\tstatus\tlevel\theld-out\t\tpass rate\tsignal\tshare\tgroups\t")
+		for i, a := range rep.HeldOut {
+			r := rep.Skills[i]
+			fmt.Fprintf(tw, "  %s\t%s\t%d\t%d/%d\t%.2f%%\t%.2f\t%.2f\t%.2f\t%d\t\n", a.Skill, r.Status, r.Level,
+				a.Correct, a.N, 100*a.Accuracy, r.PassRate, r.Signal, r.Share, r.Groups)
+		}
+		tw.Flush()
+	} else {
+		fmt.Fprintln(w, "held-out greedy accuracy")
+		for _, a := range rep.HeldOut {
+			fmt.Fprintf(w, "  %-6s %4d/%-4d %6.2f%%\n", a.Skill, a.Correct, a.N, 100*a.Accuracy)
+		}
 	}
 	for _, g := range rep.Samples {
 		fmt.Fprintf(w, "samples of %s = %d\n", g.Problem, g.Answer)

@@ -18,8 +18,8 @@ import (
 )
 
 // plotMetrics renders a run's metrics.jsonl as one PNG of six panels: reward (total and per
-// component), held-out accuracy per skill, KL and entropy, frac_zero_std, completion length,
-// and sampled accuracy with the curriculum level.
+// component), held-out accuracy per skill over time, KL and entropy, the groups that carried no
+// signal, completion length, and sampled accuracy with the lowest carry level practised.
 func plotMetrics(metrics, out string) error {
 	f, err := os.Open(metrics)
 	if err != nil {
@@ -59,7 +59,8 @@ func plotMetrics(metrics, out string) error {
 		}
 		add(klEnt, "kl", st.Step, st.KL)
 		add(klEnt, "entropy", st.Step, st.Entropy)
-		add(zero, "frac_zero_std", st.Step, st.FracZeroStd)
+		add(zero, "equal totals (frac_zero_std)", st.Step, st.FracZeroStd)
+		add(zero, "no signal at all", st.Step, st.FracNoSignal)
 		add(length, "completion_len", st.Step, st.CompletionLen)
 		add(acc, "sampled accuracy", st.Step, st.Accuracy)
 		add(acc, "level/2", st.Step, float64(st.Level)/2)
@@ -69,7 +70,7 @@ func plotMetrics(metrics, out string) error {
 		s     series
 	}{
 		{"reward", reward}, {"held-out greedy accuracy", held}, {"KL and entropy (nats)", klEnt},
-		{"groups with zero reward std", zero}, {"completion length (tokens)", length}, {"sampled accuracy, curriculum level", acc},
+		{"groups without signal", zero}, {"completion length (tokens)", length}, {"sampled accuracy, curriculum level", acc},
 	}
 	const rows, cols = 3, 2
 	plots := make([][]*plot.Plot, rows)

@@ -28,6 +28,7 @@ import (
 
 	"mathzero/checkpoints"
 	"mathzero/trainer"
+	"mathzero/tutor"
 )
 
 func main() {
@@ -89,10 +90,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	heldOut := ""
 	report := func(s trainer.Stats) {
 		if len(s.HeldOut) > 0 {
-			heldOut = ""
-			for _, sk := range cfg.Skills {
-				heldOut += fmt.Sprintf(" %s %.1f%%", sk, 100*s.HeldOut[sk.String()])
-			}
+			heldOut = progress(cfg, s)
 		}
 		bar.Describe(fmt.Sprintf("reward %.3f acc %.2f held-out%s | %.0f tok/s", s.Reward, s.Accuracy, heldOut, s.TokensPerSec))
 		_ = bar.Set(s.Step)
@@ -132,6 +130,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 // bindConfig defines the flags that set cfg's fields, with cfg's values as defaults.
 func bindConfig(fs *flag.FlagSet, cfg *trainer.Config) {
 	fs.IntVar(&cfg.Steps, "steps", cfg.Steps, "optimisation steps")
+	fs.Float64Var(&cfg.Minutes, "minutes", cfg.Minutes, "also stop after this many `minutes` of training, with a checkpoint (0: no time limit)")
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed of every random source")
 	fs.StringVar(&cfg.Rewards, "rewards", cfg.Rewards, "reward composition `name=weight,...` (built-ins: correct, format, partial)")
 	fs.TextVar(&cfg.Skills, "skills", cfg.Skills, "skills to practise, e.g. `add1,add2` (add1-6, sub1-6, mul1-2, comp1, dsum4)")
@@ -166,6 +165,32 @@ func bindConfig(fs *flag.FlagSet, cfg *trainer.Config) {
 	fs.IntVar(&cfg.SampleEvery, "sample-every", cfg.SampleEvery, "print scored samples every `N` steps")
 	fs.Float64Var(&cfg.TargetAccuracy, "target", cfg.TargetAccuracy, "stop once every skill's held-out accuracy reaches this (0: run all steps)")
 	fs.IntVar(&cfg.Keep, "keep", cfg.Keep, "keep only the newest `N` checkpoints, plus the best by held-out accuracy (0: all)")
+}
+
+// progress is the held-out part of the progress line: every skill's accuracy for a run of a few
+// skills; for a larger one, the frontier's and how many skills are mastered.
+func progress(cfg trainer.Config, s trainer.Stats) string {
+	var b strings.Builder
+	if len(cfg.Skills) <= 3 {
+		for _, sk := range cfg.Skills {
+			fmt.Fprintf(&b, " %s %.1f%%", sk, 100*s.HeldOut[sk.String()])
+		}
+		return b.String()
+	}
+	mastered := 0
+	for _, r := range s.Tutor {
+		if r.Status == tutor.Mastered {
+			mastered++
+		}
+	}
+	fmt.Fprintf(&b, " mastered %d/%d, frontier", mastered, len(cfg.Skills))
+	if len(s.Frontier) == 0 {
+		b.WriteString(" none")
+	}
+	for _, name := range s.Frontier {
+		fmt.Fprintf(&b, " %s %.1f%%", name, 100*s.HeldOut[name])
+	}
+	return b.String()
 }
 
 // notConfig are the flags that a resume may set freely.
