@@ -39,7 +39,7 @@ func (s *Sampler) NextDistributions(prompts, completions [][]int, temperature fl
 	if len(slots) == 0 {
 		return out, nil
 	}
-	s.reserve(len(prompts))
+	s.reserve(len(prompts), longestTeacher(prompts, completions))
 
 	// As in LogProbs: the logits at position len(prompt)-1+k are the distribution of token k.
 	rows := teacherRows(s.rowsA[:0], prompts, completions)

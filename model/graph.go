@@ -25,14 +25,13 @@ import (
 // sequence b, position t. Attention is causal, so what follows position t (right padding, say)
 // never changes Logp[r] or Entropy[r].
 //
-// Structure: embeddings are gathered with ByIndices along axis 0 (whose gradient is correct);
-// LayerNorm, the linear layers, GELU and causal attention are fused ops with hand-written
+// Structure: the embeddings, LayerNorm, the linear layers (taking the residual stream in),
+// GELU with the MLP's output layer, and causal attention are fused ops with hand-written
 // gradients (ops.go), which avoids gorgonia's copying, its wrong gradients (InverseSqrt,
-// innermost-axis ByIndices) and its Slice hashing bug (ops.go); the log-softmax is composed from
-// Max, Exp, Sum and Log (tensor's SoftMax kernel shifts every row by the first element of the
-// whole tensor rather than the row's own max, and can overflow), and the target's log-prob is
-// gathered with a one-hot product. Matrix products run through internal/kernel's Sgemm, like the
-// Sampler's.
+// innermost-axis ByIndices) and its Slice hashing bug (ops.go); so is the log-softmax (tensor's
+// SoftMax kernel shifts every row by the first element of the whole tensor rather than the row's
+// own max, and can overflow); the target's log-prob is gathered with a one-hot product. Matrix
+// products run through internal/kernel's Sgemm, like the Sampler's.
 type Graph struct {
 	G       *gorgonia.ExprGraph
 	Weights []*gorgonia.Node // one per Params.Tensors, same order and names, backed by the same []float32
@@ -214,31 +213,23 @@ func (b *builder) build(p *Params, batch, seqLen int, tau float64) (*Graph, erro
 	}
 	W := gr.Weights
 
-	// Inputs: token ids, positions (fixed), one-hot targets.
+	// Inputs: token ids (read by the embedding op), one-hot targets.
 	gr.ids = tensor.New(tensor.WithShape(N), tensor.WithBacking(make([]int, N)))
-	ids := gorgonia.NewVector(b.g, tensor.Int, gorgonia.WithShape(N), gorgonia.WithName("ids"), gorgonia.WithValue(gr.ids))
-	posData := make([]int, N)
-	for r := range posData {
-		posData[r] = r % seqLen
-	}
-	pos := gorgonia.NewVector(b.g, tensor.Int, gorgonia.WithShape(N), gorgonia.WithName("positions"),
-		gorgonia.WithValue(tensor.New(tensor.WithShape(N), tensor.WithBacking(posData))))
 	gr.onehot = tensor.New(tensor.WithShape(N, V), tensor.WithBacking(make([]float32, N*V)))
 	onehot := gorgonia.NewMatrix(b.g, tensor.Float32, gorgonia.WithShape(N, V), gorgonia.WithName("targets_onehot"), gorgonia.WithValue(gr.onehot))
 
 	// Activations are (N, D) matrices, row r = b·SeqLen + t.
-	x := b.do(gorgonia.Add(
-		b.do(gorgonia.ByIndices(W[idxTokEmb], ids, 0)),
-		b.do(gorgonia.ByIndices(W[idxPosEmb], pos, 0))))
+	x := b.do(gorgonia.ApplyOp(embedOp{baseOp: newBase(), ids: gr.ids.Data().([]int), seqLen: seqLen}, W[idxTokEmb], W[idxPosEmb]))
 
+	f := new(outBuf) // GELU's output, shared by the layers (see geluLinearOp)
 	for l := 0; l < cfg.Layers; l++ {
 		w := W[idxFirstBlock+l*perBlock : idxFirstBlock+(l+1)*perBlock]
 		a := b.layerNorm(x, w[offLn1G], w[offLn1B])
 		qkv := b.linear(a, w[offQKVW], w[offQKVB])
 		o := b.attention(qkv, seqLen, cfg.Heads)
-		x = b.do(gorgonia.Add(x, b.linear(o, w[offProjW], w[offProjB])))
-		f := b.gelu(b.linear(b.layerNorm(x, w[offLn2G], w[offLn2B]), w[offFcW], w[offFcB]))
-		x = b.do(gorgonia.Add(x, b.linear(f, w[offOutW], w[offOutB])))
+		x = b.do(gorgonia.ApplyOp(linearOp{baseOp: newBase(), residual: true}, o, w[offProjW], w[offProjB], x))
+		u := b.linear(b.layerNorm(x, w[offLn2G], w[offLn2B]), w[offFcW], w[offFcB])
+		x = b.do(gorgonia.ApplyOp(geluLinearOp{baseOp: newBase(), f: f}, u, w[offOutW], w[offOutB], x))
 	}
 	nf := len(W) - 4
 	logits := b.linear(b.layerNorm(x, W[nf], W[nf+1]), W[nf+2], W[nf+3])
@@ -259,7 +250,7 @@ func (b *builder) build(p *Params, batch, seqLen int, tau float64) (*Graph, erro
 
 // linear is x @ w + bias for x (rows, in), w (in, out), bias (out).
 func (b *builder) linear(x, w, bias *gorgonia.Node) *gorgonia.Node {
-	return b.do(gorgonia.ApplyOp(linearOp{newBase()}, x, w, bias))
+	return b.do(gorgonia.ApplyOp(linearOp{baseOp: newBase()}, x, w, bias))
 }
 
 // layerNorm normalises each row of x (N, D): g ⊙ (x - mean) / sqrt(var + ε) + bias.
@@ -273,15 +264,7 @@ func (b *builder) attention(qkv *gorgonia.Node, seqLen, heads int) *gorgonia.Nod
 	return b.do(gorgonia.ApplyOp(attentionOp{baseOp: newBase(), seqLen: seqLen, heads: heads}, qkv))
 }
 
-// gelu is u/2 · (1 + tanh(sqrt(2/π)(u + 0.044715 u³))).
-func (b *builder) gelu(u *gorgonia.Node) *gorgonia.Node {
-	return b.do(gorgonia.ApplyOp(geluOp{newBase()}, u))
-}
-
-// logSoftmax is log softmax over the rows of x (N, V): z - log Σ exp z with z = x - max(x).
-// The gradient through max is zero in exact arithmetic (the result does not depend on the shift).
+// logSoftmax is log softmax over the rows of x (N, V): x - max(x) - log Σ exp(x - max(x)).
 func (b *builder) logSoftmax(x *gorgonia.Node) *gorgonia.Node {
-	z := b.do(gorgonia.BroadcastSub(x, b.do(gorgonia.Max(x, 1)), nil, []byte{1}))
-	lse := b.do(gorgonia.Log(b.do(gorgonia.Sum(b.do(gorgonia.Exp(z)), 1))))
-	return b.do(gorgonia.BroadcastSub(z, lse, nil, []byte{1}))
+	return b.do(gorgonia.ApplyOp(logSoftmaxOp{newBase()}, x))
 }

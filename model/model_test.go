@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"mathzero/internal/kernel"
 )
 
 func TestConfigValidate(t *testing.T) {
@@ -204,26 +206,13 @@ func TestGraphErrors(t *testing.T) {
 	}
 }
 
-func TestExp32(t *testing.T) {
-	for x := -87.0; x < 88; x += 0.001 {
-		x32 := float32(x)
-		want := math.Exp(float64(x32))
-		if got := float64(exp32(x32)); math.Abs(got-want) > 3e-7*want {
-			t.Fatalf("exp32(%v) = %v; want %v (relative error %.2g)", x32, got, want, math.Abs(got-want)/want)
-		}
-	}
-	for _, x := range []float32{-1e30, float32(math.Inf(-1)), -100} {
-		if got := exp32(x); got <= 0 || got > 1e-37 {
-			t.Errorf("exp32(%v) = %v; want a tiny positive number", x, got)
-		}
-	}
-	if got := exp32(float32(math.Inf(1))); math.IsInf(float64(got), 0) || got < 1e38 {
-		t.Errorf("exp32(+Inf) = %v; want the largest finite value it clamps to", got)
-	}
+// TestGELU checks the GELU both engines use (internal/kernel's, which has its own accuracy tests)
+// against its tanh form.
+func TestGELU(t *testing.T) {
 	// GELU agrees with its tanh form.
 	for u := float32(-12); u < 12; u += 0.001 {
 		x := []float32{u}
-		gelu(x)
+		kernel.GELU(x, x)
 		u64 := float64(u)
 		want := 0.5 * u64 * (1 + math.Tanh(math.Sqrt(2/math.Pi)*(u64+0.044715*u64*u64*u64)))
 		if math.Abs(float64(x[0])-want) > 1e-6*math.Max(1, math.Abs(want)) {

@@ -175,18 +175,39 @@ func shapeOf(d gorgonia.DimSizer) (tensor.Shape, error) {
 	return s, nil
 }
 
-// --- Linear: y = x @ W + b -----------------------------------------------------------------------
+// --- Linear: y = x @ W + b, or y = r + x @ W + b with a residual input r ------------------------
 //
-// dx = dy @ Wᵀ, dW = xᵀ @ dy, db = Σ_rows dy.
+// dx = dy @ Wᵀ, dW = xᵀ @ dy, db = Σ_rows dy, dr = dy. Taking the residual in saves the residual
+// stream a separate addition node, which gorgonia would compute into a fresh tensor every run.
 
-type linearOp struct{ baseOp }
+type linearOp struct {
+	baseOp
+	residual bool
+}
 
-func (linearOp) Arity() int              { return 3 }
-func (linearOp) Type() hm.Type           { return hm.NewFnType(mat, mat, vec, mat) }
-func (linearOp) String() string          { return "linear" }
+func (o linearOp) Arity() int {
+	if o.residual {
+		return 4
+	}
+	return 3
+}
+
+func (o linearOp) Type() hm.Type {
+	if o.residual {
+		return hm.NewFnType(mat, mat, vec, mat, mat)
+	}
+	return hm.NewFnType(mat, mat, vec, mat)
+}
+
+func (o linearOp) String() string {
+	if o.residual {
+		return "linear+residual"
+	}
+	return "linear"
+}
 func (o linearOp) WriteHash(h hash.Hash) { hashString(h, o.String()) }
 func (o linearOp) Hashcode() uint32      { return hashOf(o.String()) }
-func (linearOp) InferShape(in ...gorgonia.DimSizer) (tensor.Shape, error) {
+func (o linearOp) InferShape(in ...gorgonia.DimSizer) (tensor.Shape, error) {
 	x, err := shapeOf(in[0])
 	if err != nil {
 		return nil, err
@@ -196,23 +217,35 @@ func (linearOp) InferShape(in ...gorgonia.DimSizer) (tensor.Shape, error) {
 		return nil, err
 	}
 	if len(x) != 2 || len(w) != 2 || x[1] != w[0] {
-		return nil, fmt.Errorf("model: linear: shapes %v @ %v", x, w)
+		return nil, fmt.Errorf("model: %v: shapes %v @ %v", o, x, w)
+	}
+	if o.residual {
+		r, err := shapeOf(in[3])
+		if err != nil {
+			return nil, err
+		}
+		if len(r) != 2 || r[0] != x[0] || r[1] != w[1] {
+			return nil, fmt.Errorf("model: %v: residual shape %v for %v @ %v", o, r, x, w)
+		}
 	}
 	return tensor.Shape{x[0], w[1]}, nil
 }
 
 func (o linearOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
-	d, s, err := inputs(3, vs)
+	d, s, err := inputs(o.Arity(), vs)
 	if err != nil {
 		return nil, err
 	}
 	n, in, out := s[0][0], s[0][1], s[1][1]
 	t, y := o.out(false, n, out)
-	linear(y, d[0], n, in, out, d[1], d[2], false)
+	if o.residual {
+		copy(y, d[3])
+	}
+	linear(y, d[0], n, in, out, d[1], d[2], o.residual)
 	return t, nil
 }
 
-func (linearOp) SymDiff(in gorgonia.Nodes, output, grad *gorgonia.Node) (gorgonia.Nodes, error) {
+func (o linearOp) SymDiff(in gorgonia.Nodes, output, grad *gorgonia.Node) (gorgonia.Nodes, error) {
 	dx, err := gorgonia.ApplyOp(matMulOp{baseOp: newBase(), transB: true}, grad, in[1])
 	if err != nil {
 		return nil, err
@@ -224,6 +257,9 @@ func (linearOp) SymDiff(in gorgonia.Nodes, output, grad *gorgonia.Node) (gorgoni
 	db, err := gorgonia.Sum(grad, 0)
 	if err != nil {
 		return nil, err
+	}
+	if o.residual {
+		return gorgonia.Nodes{dx, dw, db, grad}, nil
 	}
 	return gorgonia.Nodes{dx, dw, db}, nil
 }
@@ -301,69 +337,357 @@ func (matMulOp) SymDiff(gorgonia.Nodes, *gorgonia.Node, *gorgonia.Node) (gorgoni
 	return nil, errors.New("model: the linear layer's gradient is not differentiable again")
 }
 
-// --- GELU: y = u/2 · (1 + tanh(c (u + a u³))) -------------------------------------------------
+// --- GELU then linear, with a residual: y = r + GELU(u) @ W + b -----------------------------------
 //
-// Equivalently y = u σ(z) with z = 2c (u + a u³), so dy/du = σ(z) + u σ(z)(1 - σ(z)) · 2c (1 + 3a u²).
+// GELU(u) = u/2 · (1 + tanh(c (u + a u³))) = u σ(z) with z = 2c (u + a u³), so
+// GELU'(u) = σ(z) + u σ(z)(1 - σ(z)) · 2c (1 + 3a u²) (internal/kernel's GELU and GELUGrad, as in
+// the Sampler). Backward:
+//
+//	du = (dy @ Wᵀ) ⊙ GELU'(u),  dW = GELU(u)ᵀ @ dy,  db = Σ_rows dy,  dr = dy.
+//
+// Why fused: GELU(u) is an (N, F) matrix, the largest in the graph, needed only as the product's
+// input. Here it lives in a scratch buffer that all of a graph's geluLinear ops share (they run
+// one at a time) and is recomputed for dW, which costs a vectorised GELU pass instead of holding
+// one (N, F) matrix per layer from forward to backward; du is computed in place over dy @ Wᵀ
+// instead of into a second (N, F) matrix. Together that saves three (N, F) matrices per layer
+// (about 31 MB at 512 × 10), with the same products as before.
 
-type geluOp struct{ baseOp }
-
-func (geluOp) Arity() int              { return 1 }
-func (geluOp) Type() hm.Type           { return hm.NewFnType(tvA, tvA) }
-func (geluOp) String() string          { return "gelu" }
-func (o geluOp) WriteHash(h hash.Hash) { hashString(h, o.String()) }
-func (o geluOp) Hashcode() uint32      { return hashOf(o.String()) }
-func (geluOp) InferShape(in ...gorgonia.DimSizer) (tensor.Shape, error) {
-	s, err := shapeOf(in[0])
-	return s.Clone(), err
+type geluLinearOp struct {
+	baseOp
+	f *outBuf // shared scratch for GELU(u)
 }
 
-func (o geluOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
-	d, s, err := inputs(1, vs)
+func (geluLinearOp) Arity() int              { return 4 }
+func (geluLinearOp) Type() hm.Type           { return hm.NewFnType(mat, mat, vec, mat, mat) }
+func (geluLinearOp) String() string          { return "gelu-linear+residual" }
+func (o geluLinearOp) WriteHash(h hash.Hash) { hashString(h, o.String()) }
+func (o geluLinearOp) Hashcode() uint32      { return hashOf(o.String()) }
+func (o geluLinearOp) InferShape(in ...gorgonia.DimSizer) (tensor.Shape, error) {
+	return linearOp{residual: true}.InferShape(in...)
+}
+
+// geluInto writes GELU(u) into the shared scratch f and returns it.
+func geluInto(f *outBuf, u []float32) []float32 {
+	if len(f.data) < len(u) {
+		f.data = make([]float32, len(u))
+	}
+	y := f.data[:len(u)]
+	parallel(len(y), grainElems, func(lo, hi int) { kernel.GELU(y[lo:hi], u[lo:hi]) })
+	return y
+}
+
+func (o geluLinearOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
+	d, s, err := inputs(4, vs)
 	if err != nil {
 		return nil, err
 	}
-	t, y := o.out(false, s[0]...)
-	parallel(len(y), grainElems, func(lo, hi int) { geluTo(y[lo:hi], d[0][lo:hi]) })
+	n, in, out := s[0][0], s[0][1], s[1][1]
+	f := geluInto(o.f, d[0])
+	t, y := o.out(false, n, out)
+	copy(y, d[3])
+	linear(y, f, n, in, out, d[1], d[2], true)
 	return t, nil
 }
 
-func (geluOp) SymDiff(in gorgonia.Nodes, output, grad *gorgonia.Node) (gorgonia.Nodes, error) {
-	du, err := gorgonia.ApplyOp(geluGradOp{newBase()}, in[0], grad)
-	return gorgonia.Nodes{du}, err
+func (o geluLinearOp) SymDiff(in gorgonia.Nodes, output, grad *gorgonia.Node) (gorgonia.Nodes, error) {
+	du, err := gorgonia.ApplyOp(geluLinearGradUOp{newBase()}, in[0], in[1], grad)
+	if err != nil {
+		return nil, err
+	}
+	dw, err := gorgonia.ApplyOp(geluLinearGradWOp{baseOp: newBase(), f: o.f}, in[0], grad)
+	if err != nil {
+		return nil, err
+	}
+	db, err := gorgonia.Sum(grad, 0)
+	if err != nil {
+		return nil, err
+	}
+	return gorgonia.Nodes{du, dw, db, grad}, nil
 }
 
-// geluGradOp is dy ⊙ GELU'(u) for inputs (u, dy).
-type geluGradOp struct{ baseOp }
+// geluLinearGradUOp is du = (dy @ Wᵀ) ⊙ GELU'(u) for inputs (u, W, dy).
+type geluLinearGradUOp struct{ baseOp }
 
-func (geluGradOp) Arity() int              { return 2 }
-func (geluGradOp) Type() hm.Type           { return hm.NewFnType(tvA, tvA, tvA) }
-func (geluGradOp) String() string          { return "gelu'" }
-func (o geluGradOp) WriteHash(h hash.Hash) { hashString(h, o.String()) }
-func (o geluGradOp) Hashcode() uint32      { return hashOf(o.String()) }
-func (geluGradOp) InferShape(in ...gorgonia.DimSizer) (tensor.Shape, error) {
+func (geluLinearGradUOp) Arity() int              { return 3 }
+func (geluLinearGradUOp) Type() hm.Type           { return hm.NewFnType(mat, mat, mat, mat) }
+func (geluLinearGradUOp) String() string          { return "gelu-linear'u" }
+func (o geluLinearGradUOp) WriteHash(h hash.Hash) { hashString(h, o.String()) }
+func (o geluLinearGradUOp) Hashcode() uint32      { return hashOf(o.String()) }
+func (geluLinearGradUOp) InferShape(in ...gorgonia.DimSizer) (tensor.Shape, error) {
 	s, err := shapeOf(in[0])
 	return s.Clone(), err
 }
 
-func (o geluGradOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
+func (o geluLinearGradUOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
+	d, s, err := inputs(3, vs)
+	if err != nil {
+		return nil, err
+	}
+	u, w, dy := d[0], d[1], d[2]
+	n, f := s[0][0], s[0][1]
+	if s[1][0] != f || s[2][0] != n || s[2][1] != s[1][1] {
+		return nil, fmt.Errorf("model: %v: shapes %v, %v, %v", o, s[0], s[1], s[2])
+	}
+	D := s[1][1]
+	t, du := o.out(false, n, f)
+	gemm.Sgemm(blas.NoTrans, blas.Trans, n, f, D, 1, dy, D, w, D, 0, du, f)
+	parallel(len(du), grainElems, func(lo, hi int) { kernel.GELUGrad(du[lo:hi], u[lo:hi], du[lo:hi]) })
+	return t, nil
+}
+
+func (geluLinearGradUOp) SymDiff(gorgonia.Nodes, *gorgonia.Node, *gorgonia.Node) (gorgonia.Nodes, error) {
+	return nil, errors.New("model: GELU's gradient is not differentiable again")
+}
+
+// geluLinearGradWOp is dW = GELU(u)ᵀ @ dy for inputs (u, dy).
+type geluLinearGradWOp struct {
+	baseOp
+	f *outBuf
+}
+
+func (geluLinearGradWOp) Arity() int              { return 2 }
+func (geluLinearGradWOp) Type() hm.Type           { return hm.NewFnType(mat, mat, mat) }
+func (geluLinearGradWOp) String() string          { return "gelu-linear'w" }
+func (o geluLinearGradWOp) WriteHash(h hash.Hash) { hashString(h, o.String()) }
+func (o geluLinearGradWOp) Hashcode() uint32      { return hashOf(o.String()) }
+func (geluLinearGradWOp) InferShape(in ...gorgonia.DimSizer) (tensor.Shape, error) {
+	u, err := shapeOf(in[0])
+	if err != nil {
+		return nil, err
+	}
+	dy, err := shapeOf(in[1])
+	if err != nil {
+		return nil, err
+	}
+	return tensor.Shape{u[1], dy[1]}, nil
+}
+
+func (o geluLinearGradWOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 	d, s, err := inputs(2, vs)
 	if err != nil {
 		return nil, err
 	}
-	t, out := o.out(false, s[0]...)
-	u, dy := d[0], d[1]
-	parallel(len(out), grainElems, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			u := u[i]
-			s := 1 / (1 + exp32(-2*geluC*(u+geluA*u*u*u)))
-			out[i] = dy[i] * (s + u*s*(1-s)*2*geluC*(1+3*geluA*u*u))
+	n, F, D := s[0][0], s[0][1], s[1][1]
+	if s[1][0] != n {
+		return nil, fmt.Errorf("model: %v: shapes %v, %v", o, s[0], s[1])
+	}
+	f := geluInto(o.f, d[0])
+	t, dw := o.out(false, F, D)
+	gemm.Sgemm(blas.Trans, blas.NoTrans, F, D, n, 1, f, F, d[1], D, 0, dw, D)
+	return t, nil
+}
+
+func (geluLinearGradWOp) SymDiff(gorgonia.Nodes, *gorgonia.Node, *gorgonia.Node) (gorgonia.Nodes, error) {
+	return nil, errors.New("model: the linear layer's gradient is not differentiable again")
+}
+
+// --- Embedding: x_r = tok_emb[ids_r] + pos_emb[r mod T] ------------------------------------------
+//
+// dtok_emb[v] = Σ_{r: ids_r = v} dx_r,  dpos_emb[t] = Σ_{r mod T = t} dx_r, summed in row order.
+// The ids are read from the Graph's ids tensor at every run (SetInputs writes them). One op in
+// place of two ByIndices gathers and an addition, each of which gorgonia computes into fresh
+// (N, D) tensors every run.
+
+type embedOp struct {
+	baseOp
+	ids    []int // the Graph's ids, N = Batch·SeqLen
+	seqLen int
+}
+
+func (embedOp) Arity() int              { return 2 }
+func (embedOp) Type() hm.Type           { return hm.NewFnType(mat, mat, mat) }
+func (o embedOp) String() string        { return fmt.Sprintf("embed(N=%d,T=%d)", len(o.ids), o.seqLen) }
+func (o embedOp) WriteHash(h hash.Hash) { hashString(h, o.String()) }
+func (o embedOp) Hashcode() uint32      { return hashOf(o.String()) }
+func (o embedOp) InferShape(in ...gorgonia.DimSizer) (tensor.Shape, error) {
+	tok, err := shapeOf(in[0])
+	if err != nil {
+		return nil, err
+	}
+	pos, err := shapeOf(in[1])
+	if err != nil {
+		return nil, err
+	}
+	if len(tok) != 2 || len(pos) != 2 || tok[1] != pos[1] || pos[0] < o.seqLen {
+		return nil, fmt.Errorf("model: %v: embedding shapes %v, %v", o, tok, pos)
+	}
+	return tensor.Shape{len(o.ids), tok[1]}, nil
+}
+
+func (o embedOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
+	d, s, err := inputs(2, vs)
+	if err != nil {
+		return nil, err
+	}
+	tok, pos := d[0], d[1]
+	V, D := s[0][0], s[0][1]
+	t, x := o.out(false, len(o.ids), D)
+	for r, id := range o.ids {
+		if id < 0 || id >= V {
+			return nil, fmt.Errorf("model: %v: token id %d at row %d out of range [0, %d)", o, id, r, V)
+		}
+		te, pe, xr := tok[id*D:(id+1)*D], pos[(r%o.seqLen)*D:], x[r*D:(r+1)*D]
+		for j := range xr {
+			xr[j] = te[j] + pe[j]
+		}
+	}
+	return t, nil
+}
+
+func (o embedOp) SymDiff(in gorgonia.Nodes, output, grad *gorgonia.Node) (gorgonia.Nodes, error) {
+	dtok, err := gorgonia.ApplyOp(embedGradOp{baseOp: newBase(), e: o, pos: false, rows: in[0].Shape()[0]}, grad)
+	if err != nil {
+		return nil, err
+	}
+	dpos, err := gorgonia.ApplyOp(embedGradOp{baseOp: newBase(), e: o, pos: true, rows: in[1].Shape()[0]}, grad)
+	if err != nil {
+		return nil, err
+	}
+	return gorgonia.Nodes{dtok, dpos}, nil
+}
+
+// embedGradOp is dtok_emb (pos false) or dpos_emb (pos true), of the given rows, for input dx.
+type embedGradOp struct {
+	baseOp
+	e    embedOp
+	pos  bool
+	rows int
+}
+
+func (embedGradOp) Arity() int    { return 1 }
+func (embedGradOp) Type() hm.Type { return hm.NewFnType(mat, mat) }
+func (o embedGradOp) String() string {
+	return fmt.Sprintf("%v'(pos=%v,rows=%d)", o.e, o.pos, o.rows)
+}
+func (o embedGradOp) WriteHash(h hash.Hash) { hashString(h, o.String()) }
+func (o embedGradOp) Hashcode() uint32      { return hashOf(o.String()) }
+func (o embedGradOp) InferShape(in ...gorgonia.DimSizer) (tensor.Shape, error) {
+	s, err := shapeOf(in[0])
+	if err != nil {
+		return nil, err
+	}
+	return tensor.Shape{o.rows, s[1]}, nil
+}
+
+func (o embedGradOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
+	d, s, err := inputs(1, vs)
+	if err != nil {
+		return nil, err
+	}
+	dx, D := d[0], s[0][1]
+	t, out := o.out(true, o.rows, D)
+	for r := range o.e.ids {
+		k := r % o.e.seqLen
+		if !o.pos {
+			k = o.e.ids[r]
+		}
+		if k < 0 || k >= o.rows {
+			return nil, fmt.Errorf("model: %v: row %d out of range [0, %d)", o, k, o.rows)
+		}
+		or, dr := out[k*D:(k+1)*D], dx[r*D:(r+1)*D]
+		for j := range or {
+			or[j] += dr[j]
+		}
+	}
+	return t, nil
+}
+
+func (embedGradOp) SymDiff(gorgonia.Nodes, *gorgonia.Node, *gorgonia.Node) (gorgonia.Nodes, error) {
+	return nil, errors.New("model: the embedding's gradient is not differentiable again")
+}
+
+// --- Log-softmax over the rows of x (N, V): y = x - max(x) - log Σ_v exp(x_v - max(x)) -------------
+//
+// dx = dy - softmax(x) · Σ_v dy_v, with softmax(x) = exp(y). Sums and exponentials are in float64,
+// as in the Sampler's log-probs. One op instead of gorgonia's Max, two BroadcastSubs, Exp, Sum and
+// Log, whose broadcasts copied element by element.
+
+type logSoftmaxOp struct{ baseOp }
+
+func (logSoftmaxOp) Arity() int              { return 1 }
+func (logSoftmaxOp) Type() hm.Type           { return hm.NewFnType(mat, mat) }
+func (logSoftmaxOp) String() string          { return "logsoftmax" }
+func (o logSoftmaxOp) WriteHash(h hash.Hash) { hashString(h, o.String()) }
+func (o logSoftmaxOp) Hashcode() uint32      { return hashOf(o.String()) }
+func (logSoftmaxOp) InferShape(in ...gorgonia.DimSizer) (tensor.Shape, error) {
+	s, err := shapeOf(in[0])
+	if err == nil && len(s) != 2 {
+		err = fmt.Errorf("model: logsoftmax: shape %v", s)
+	}
+	return s.Clone(), err
+}
+
+func (o logSoftmaxOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
+	d, s, err := inputs(1, vs)
+	if err != nil {
+		return nil, err
+	}
+	x := d[0]
+	V := s[0][1]
+	t, y := o.out(false, s[0]...)
+	parallel(s[0][0], grainRows, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			xr, yr := x[r*V:(r+1)*V], y[r*V:(r+1)*V]
+			mx := math.Inf(-1)
+			for _, v := range xr {
+				mx = max(mx, float64(v))
+			}
+			var sum float64
+			for _, v := range xr {
+				sum += math.Exp(float64(v) - mx)
+			}
+			lse := mx + math.Log(sum)
+			for j, v := range xr {
+				yr[j] = float32(float64(v) - lse)
+			}
 		}
 	})
 	return t, nil
 }
 
-func (geluGradOp) SymDiff(gorgonia.Nodes, *gorgonia.Node, *gorgonia.Node) (gorgonia.Nodes, error) {
-	return nil, errors.New("model: GELU's gradient is not differentiable again")
+func (o logSoftmaxOp) SymDiff(in gorgonia.Nodes, output, grad *gorgonia.Node) (gorgonia.Nodes, error) {
+	dx, err := gorgonia.ApplyOp(logSoftmaxGradOp{newBase()}, output, grad)
+	return gorgonia.Nodes{dx}, err
+}
+
+// logSoftmaxGradOp is dx for inputs (y, dy).
+type logSoftmaxGradOp struct{ baseOp }
+
+func (logSoftmaxGradOp) Arity() int              { return 2 }
+func (logSoftmaxGradOp) Type() hm.Type           { return hm.NewFnType(mat, mat, mat) }
+func (logSoftmaxGradOp) String() string          { return "logsoftmax'" }
+func (o logSoftmaxGradOp) WriteHash(h hash.Hash) { hashString(h, o.String()) }
+func (o logSoftmaxGradOp) Hashcode() uint32      { return hashOf(o.String()) }
+func (logSoftmaxGradOp) InferShape(in ...gorgonia.DimSizer) (tensor.Shape, error) {
+	s, err := shapeOf(in[0])
+	return s.Clone(), err
+}
+
+func (o logSoftmaxGradOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
+	d, s, err := inputs(2, vs)
+	if err != nil {
+		return nil, err
+	}
+	y, dy := d[0], d[1]
+	V := s[0][1]
+	t, dx := o.out(false, s[0]...)
+	parallel(s[0][0], grainRows, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			yr, dyr, dxr := y[r*V:(r+1)*V], dy[r*V:(r+1)*V], dx[r*V:(r+1)*V]
+			var sum float64
+			for _, g := range dyr {
+				sum += float64(g)
+			}
+			for j, v := range yr {
+				dxr[j] = float32(float64(dyr[j]) - math.Exp(float64(v))*sum)
+			}
+		}
+	})
+	return t, nil
+}
+
+func (logSoftmaxGradOp) SymDiff(gorgonia.Nodes, *gorgonia.Node, *gorgonia.Node) (gorgonia.Nodes, error) {
+	return nil, errors.New("model: log-softmax's gradient is not differentiable again")
 }
 
 // --- LayerNorm: y = g ⊙ x̂ + b, x̂ = (x - mean(x)) · r, r = 1/sqrt(var(x) + ε), per row -----------
@@ -577,11 +901,7 @@ func (o attentionOp) probs(p, qkv []float32, D, b, i, h int) {
 	mx := math.Inf(-1)
 	for j := 0; j <= i; j++ {
 		k := qkv[(b*T+j)*3*D+D+h*d:]
-		var dot float32
-		for e, qe := range q {
-			dot += qe * k[e]
-		}
-		p[j] = float32(float64(dot) * scale)
+		p[j] = float32(float64(dot(q, k[:len(q)])) * scale)
 		mx = math.Max(mx, float64(p[j]))
 	}
 	var sum float64
@@ -666,16 +986,13 @@ func (g attentionGradOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 				for h := 0; h < g.o.heads; h++ {
 					g.o.probs(p, qkv, D, b, i, h)
 					do := dout[r*D+h*dh : r*D+(h+1)*dh]
-					var dot float32 // Σ_j p_ij dp_ij
+					var pdp float32 // Σ_j p_ij dp_ij
 					for j := 0; j <= i; j++ {
 						rj := (b*T + j) * 3 * D
 						v := qkv[rj+2*D+h*dh : rj+2*D+(h+1)*dh]
-						var dp float32
-						for e, de := range do {
-							dp += de * v[e]
-						}
+						dp := dot(do, v)
 						ds[j] = dp
-						dot += p[j] * dp
+						pdp += p[j] * dp
 						dv := dqkv[rj+2*D+h*dh : rj+2*D+(h+1)*dh]
 						for e, de := range do {
 							dv[e] += p[j] * de
@@ -684,7 +1001,7 @@ func (g attentionGradOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 					q := qkv[r*3*D+h*dh : r*3*D+(h+1)*dh]
 					dq := dqkv[r*3*D+h*dh : r*3*D+(h+1)*dh]
 					for j := 0; j <= i; j++ {
-						c := p[j] * (ds[j] - dot) * scale
+						c := p[j] * (ds[j] - pdp) * scale
 						rj := (b*T + j) * 3 * D
 						k := qkv[rj+D+h*dh : rj+D+(h+1)*dh]
 						dk := dqkv[rj+D+h*dh : rj+D+(h+1)*dh]
@@ -707,3 +1024,22 @@ func (attentionGradOp) SymDiff(gorgonia.Nodes, *gorgonia.Node, *gorgonia.Node) (
 // gemm is the matrix core of the graph's products and of the sampler: the project's own AVX2/AVX-512
 // Sgemm (package internal/kernel), which falls back to plain Go on other CPUs.
 var gemm kernel.Implementation
+
+// dot is Σ_i a_i b_i for len(b) >= len(a), summed in four interleaved partial sums (so that
+// successive additions do not wait on each other), then (s0 + s1) + (s2 + s3).
+func dot(a, b []float32) float32 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		a4, b4 := a[i:i+4:i+4], b[i:i+4:i+4]
+		s0 += a4[0] * b4[0]
+		s1 += a4[1] * b4[1]
+		s2 += a4[2] * b4[2]
+		s3 += a4[3] * b4[3]
+	}
+	for ; i < len(a); i++ {
+		s0 += a[i] * b[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}

@@ -3,6 +3,7 @@ package model
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -372,4 +373,77 @@ func FuzzGenerate(f *testing.F) {
 			t.Fatalf("LogProbs of Generate's own output: %v", err)
 		}
 	})
+}
+
+// groupPrompts returns n distinct prompts of 1 to 6 tokens, each repeated g times in a row, as a
+// GRPO step lays them out (each copy its own slice).
+func groupPrompts(rng *rand.Rand, n, g, vocab int) [][]int {
+	var prompts [][]int
+	for range n {
+		pr := randomTokens(rng, 1, 1+rng.IntN(6), vocab)[0]
+		for range g {
+			prompts = append(prompts, append([]int(nil), pr...))
+		}
+	}
+	return prompts
+}
+
+// TestGenerateGOMAXPROCS: the samples depend only on the seed, not on how many goroutines
+// compute them (the sampler splits large chunks in two at fixed places, and draws the random
+// numbers in order of sequence on one goroutine).
+func TestGenerateGOMAXPROCS(t *testing.T) {
+	p := newTiny(t, 13)
+	prompts := groupPrompts(rand.New(rand.NewPCG(4, 4)), 40, 8, p.Config.Vocab)
+	run := func(procs int) []Sample {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		out, err := NewSampler(p).Generate(prompts, 6, 1, 3, rand.New(rand.NewPCG(42, 7)))
+		must(t, err)
+		return out
+	}
+	one, two := run(1), run(2)
+	for i := range one {
+		if !equalInts(one[i].Tokens, two[i].Tokens) {
+			t.Fatalf("sequence %d: %v under GOMAXPROCS 1, %v under 2", i, one[i].Tokens, two[i].Tokens)
+		}
+		for k := range one[i].Logp {
+			if math.Float32bits(one[i].Logp[k]) != math.Float32bits(two[i].Logp[k]) {
+				t.Fatalf("sequence %d, token %d: log-prob %v under GOMAXPROCS 1, %v under 2", i, k, one[i].Logp[k], two[i].Logp[k])
+			}
+		}
+	}
+}
+
+// TestGenerateRepeatedPrompts: prompts that repeat are prefilled once and their keys and values
+// copied; what is sampled after them must be scored by LogProbs (which prefills every copy) as
+// Generate reported it, and greedy decoding must match decoding each prompt alone.
+func TestGenerateRepeatedPrompts(t *testing.T) {
+	p := newTiny(t, 14)
+	rng := rand.New(rand.NewPCG(5, 5))
+	prompts := groupPrompts(rng, 20, 4, p.Config.Vocab)
+	rng.Shuffle(len(prompts), func(i, j int) { prompts[i], prompts[j] = prompts[j], prompts[i] })
+	s := NewSampler(p)
+	out, err := s.Generate(prompts, 5, 1, -1, rand.New(rand.NewPCG(6, 6)))
+	must(t, err)
+	completions := make([][]int, len(out))
+	for i, smp := range out {
+		completions[i] = smp.Tokens
+	}
+	scored, err := NewSampler(p).LogProbs(prompts, completions, 1)
+	must(t, err)
+	for i := range out {
+		for k := range out[i].Logp {
+			if d := math.Abs(float64(out[i].Logp[k] - scored[i][k])); d > 1e-5 {
+				t.Errorf("sequence %d, token %d: Generate's log-prob %v, LogProbs' %v", i, k, out[i].Logp[k], scored[i][k])
+			}
+		}
+	}
+	greedy, err := s.Generate(prompts, 5, 0, -1, nil)
+	must(t, err)
+	for _, i := range []int{0, 1, 17, 40, len(prompts) - 1} {
+		one, err := NewSampler(p).Generate(prompts[i:i+1], 5, 0, -1, nil)
+		must(t, err)
+		if !equalInts(one[0].Tokens, greedy[i].Tokens) {
+			t.Errorf("sequence %d: greedy %v in a batch, %v alone", i, greedy[i].Tokens, one[0].Tokens)
+		}
+	}
 }

@@ -84,6 +84,19 @@
 // helper (for the k = 6144 products once per k block) cost more than it
 // saved, up to 30% on a busy machine. GOMAXPROCS=1 turns it off.
 //
+// # Element-wise functions
+//
+// Exp, GELU (tanh form) and GELUGrad (dy ⊙ GELU') apply the transformer's
+// non-linearities to float32 slices, chosen at start-up like the GEMM
+// kernels: AVX-512 (16 lanes; VSCALEFPS applies the power of two, and a
+// masked final vector takes any length), AVX2 with FMA (8 lanes, a padded
+// tail), or plain Go (other CPUs and the purego tag), all computing the
+// same steps (vecmath_generic.go): Cephes' expf reduction and polynomial,
+// about 1 ulp, with infinities, NaN and denormals handled. On the Zen 5
+// VM, AVX-512 GELU takes about 0.25 ns an element (16 GB/s) and AVX2
+// about 0.6 ns (BenchmarkVec).
+//
 // The generated files sgemm_amd64.s and kernels_amd64.go come from
-// gen_kernels.go (go generate), which uses only the standard library.
+// gen_kernels.go, and vecmath_amd64.s and vecmath_decl_amd64.go from
+// gen_vecmath.go (go generate); both use only the standard library.
 package kernel

@@ -28,3 +28,11 @@ func ExampleImplementation() {
 	fmt.Println(c.Data)
 	// Output: [4 5 10 11]
 }
+
+func ExampleGELU() {
+	u := []float32{-3, -1, 0, 1, 3}
+	y := make([]float32, len(u))
+	kernel.GELU(y, u)
+	fmt.Printf("%.4f\n", y)
+	// Output: [-0.0036 -0.1588 0.0000 0.8412 2.9964]
+}
