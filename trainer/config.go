@@ -50,6 +50,19 @@ type Config struct {
 	G int `json:"g"`
 	// Temperature is the sampling temperature of rollouts; log-probs are of that distribution [1].
 	Temperature float64 `json:"temperature"`
+	// RolloutPrecision is the precision of the policy copy that samples rollouts: fp8 rounds its
+	// matrices to E4M3 with block scales before every step's rollouts, so the sampled log-probs
+	// are the FP8 policy's and the clipped ratio π_θ/π_old corrects the mismatch with the FP32
+	// policy that is trained, as in systems that roll out in low precision; held-out accuracy is
+	// always measured on the FP32 policy [fp32].
+	RolloutPrecision Precision `json:"rollout_precision"`
+	// SavePrecision is the precision of the weights in checkpoints' model.safetensors: fp8 writes
+	// every matrix as F8_E4M3 with a <name>_scale_inv F32 tensor, as DeepSeek-V3 ships, about 4x
+	// smaller; the optimizer state stays FP32, and a run resumed from such a checkpoint continues
+	// from the rounded weights (not bit-exact) [fp32].
+	SavePrecision Precision `json:"save_precision"`
+	// FP8Block is the side of the square blocks that share one FP8 scale [128].
+	FP8Block int `json:"fp8_block"`
 
 	// LR is Adam's peak learning rate, reached after Warmup steps and then held [1e-3].
 	LR float64 `json:"lr"`
@@ -129,6 +142,7 @@ func Default() Config {
 		Prompts:       64,
 		G:             8,
 		Temperature:   1,
+		FP8Block:      128,
 		LR:            1e-3,
 		Warmup:        20,
 		Beta1:         0.9,
@@ -191,6 +205,9 @@ func (c Config) validateFields() error {
 		{"prompts", c.Prompts < 1, c.Prompts},
 		{"g", c.G < 2, c.G},
 		{"temperature", !(c.Temperature > 0) || math.IsInf(c.Temperature, 0), c.Temperature},
+		{"rollout_precision", c.RolloutPrecision < FP32 || c.RolloutPrecision > FP8, c.RolloutPrecision},
+		{"save_precision", c.SavePrecision < FP32 || c.SavePrecision > FP8, c.SavePrecision},
+		{"fp8_block", c.FP8Block < 1, c.FP8Block},
 		{"lr", !(c.LR > 0) || math.IsInf(c.LR, 0), c.LR},
 		{"warmup", c.Warmup < 0, c.Warmup},
 		{"beta1", !(c.Beta1 >= 0 && c.Beta1 < 1), c.Beta1},

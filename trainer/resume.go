@@ -82,7 +82,7 @@ func ResumeWithRewards(path string, steps int, mix reward.Mix) (*Trainer, error)
 	if err != nil {
 		return fail(err)
 	}
-	loaded, err := paramsFrom(cfg.Model, ck.Weights)
+	loaded, err := paramsFrom(cfg, ck.Weights)
 	if err != nil {
 		return fail(err)
 	}

@@ -230,6 +230,14 @@ func (t *Trainer) save(runDir string, heldOut float64) (string, error) {
 			checkpoints.Tensor{Name: "adam.m/" + p.Name, Shape: p.Shape, Data: t.opt.m[i]},
 			checkpoints.Tensor{Name: "adam.v/" + p.Name, Shape: p.Shape, Data: t.opt.v[i]})
 	}
+	if t.cfg.SavePrecision == FP8 {
+		// Matrices only: biases and gains stay FP32, as DeepSeek-V3 keeps its norms.
+		q, err := checkpoints.QuantizeWeights(ck.Weights, t.cfg.fp8Block())
+		if err != nil {
+			return "", fmt.Errorf("trainer: save: %w", err)
+		}
+		ck.Weights = q
+	}
 	dir, err := checkpoints.Save(runDir, ck)
 	if err != nil {
 		return "", fmt.Errorf("trainer: %w", err)
@@ -248,7 +256,7 @@ func LoadPolicy(path string) (*model.Params, Config, error) {
 	if err != nil {
 		return nil, Config{}, fmt.Errorf("trainer: %s: %w", path, err)
 	}
-	p, err := paramsFrom(cfg.Model, ck.Weights)
+	p, err := paramsFrom(cfg, ck.Weights)
 	if err != nil {
 		return nil, Config{}, fmt.Errorf("trainer: %s: %w", path, err)
 	}
@@ -268,11 +276,16 @@ func decodeConfig(raw json.RawMessage) (Config, error) {
 	return cfg, nil
 }
 
-// paramsFrom builds a policy of shape cfg holding the given tensors, which must match it exactly.
-func paramsFrom(cfg model.Config, ts []checkpoints.Tensor) (*model.Params, error) {
+// paramsFrom builds a policy of the run's shape holding the given tensors, which must match it
+// exactly; FP8 tensors (Config.SavePrecision) are dequantised with the run's block.
+func paramsFrom(run Config, ts []checkpoints.Tensor) (*model.Params, error) {
+	cfg := run.Model
 	p, err := model.Zero(cfg)
 	if err != nil {
 		return nil, err
+	}
+	if ts, err = checkpoints.DequantizeWeights(ts, run.fp8Block()); err != nil {
+		return nil, fmt.Errorf("weights: %w", err)
 	}
 	byName := make(map[string]checkpoints.Tensor, len(ts))
 	for _, t := range ts {

@@ -46,6 +46,7 @@ type Stats struct {
 	LR            float64 `json:"lr"`
 	CompletionLen float64 `json:"completion_len"` // mean answer tokens
 
+	Tokens         int     `json:"tokens"`       // answer tokens sampled this step
 	TokensPerSec   float64 `json:"tokens_per_s"` // answer tokens sampled per second of the step
 	StepSeconds    float64 `json:"step_s"`
 	RolloutSeconds float64 `json:"rollout_s"`

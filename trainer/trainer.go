@@ -45,7 +45,11 @@ type Trainer struct {
 
 	policy, ref         *model.Params // ref is nil when Config.Beta is 0
 	sampler, refSampler *model.Sampler
-	opt                 *adamW
+	// rollParams is the FP8-rounded copy of the policy that samples rollouts when
+	// Config.RolloutPrecision is FP8 (nil otherwise); rollSampler samples rollouts either way.
+	rollParams  *model.Params
+	rollSampler *model.Sampler
+	opt         *adamW
 
 	// Derived once from the config.
 	batch   int // Prompts·G completions a step
@@ -58,8 +62,9 @@ type Trainer struct {
 	problemSrc, sampleSrc *rand.PCG
 	problemRNG, sampleRNG *rand.Rand
 
-	step      int
-	sequences int // completions sampled so far
+	step       int
+	sequences  int // completions sampled so far
+	stepTokens int // answer tokens sampled in the step in flight
 
 	// β_u now: Config.UniformKL, raised while entropy is under Config.TargetEntropy.
 	uniformKL float64
@@ -121,6 +126,11 @@ func (t *Trainer) setPolicy(p *model.Params) error {
 	cfg := t.cfg
 	t.policy = p
 	t.sampler = model.NewSampler(p)
+	t.rollSampler = t.sampler
+	if cfg.RolloutPrecision == FP8 {
+		t.rollParams = p.Clone()
+		t.rollSampler = model.NewSampler(t.rollParams)
+	}
 	if cfg.Beta > 0 {
 		t.ref = p.Clone()
 		t.refSampler = model.NewSampler(t.ref)
@@ -203,6 +213,7 @@ func (t *Trainer) Step() (Stats, error) {
 	if err != nil {
 		return Stats{}, err
 	}
+	t.stepTokens = 0
 	groups, drawn, in, zeroStd, rolloutSecs, err := t.collect()
 	if err != nil {
 		if rerr := t.restore(snap); rerr != nil {
@@ -233,6 +244,7 @@ func (t *Trainer) Step() (Stats, error) {
 	st.Loss, st.GradNorm, st.LR = loss, gradNorm, lr
 	st.FracZeroStd = zeroStd
 	st.RolloutSeconds = rolloutSecs
+	st.Tokens = t.stepTokens
 	st.UpdateSeconds = time.Since(updateStart).Seconds()
 	st.StepSeconds = time.Since(start).Seconds()
 	if st.StepSeconds > 0 {
@@ -400,12 +412,20 @@ func (t *Trainer) rollouts(n int) ([]*group, float64, error) {
 		}
 	}
 	start := time.Now()
-	samples, err := t.sampler.Generate(prompts, t.maxNew, cfg.Temperature, int(arith.End), t.sampleRNG)
+	if t.rollParams != nil {
+		if err := roundFP8(t.rollParams, t.policy, cfg.fp8Block()); err != nil {
+			return nil, 0, err
+		}
+	}
+	samples, err := t.rollSampler.Generate(prompts, t.maxNew, cfg.Temperature, int(arith.End), t.sampleRNG)
 	if err != nil {
 		return nil, 0, fmt.Errorf("trainer: rollout: %w", err)
 	}
 	secs := time.Since(start).Seconds()
 	t.sequences += len(samples)
+	for _, s := range samples {
+		t.stepTokens += len(s.Tokens)
+	}
 	for i, g := range groups {
 		g.samples = samples[i*cfg.G : (i+1)*cfg.G]
 		if err := t.score(g); err != nil {

@@ -131,6 +131,11 @@ func XRay(params *model.Params, cfg Config, mix reward.Mix, groups int, seed uin
 	}
 	t := &Trainer{cfg: cfg, mix: mix, batch: groups * cfg.G, policy: params, sampler: model.NewSampler(params),
 		tutor: uniform, uniformKL: cfg.UniformKL}
+	t.rollSampler = t.sampler
+	if cfg.RolloutPrecision == FP8 {
+		t.rollParams = params.Clone()
+		t.rollSampler = model.NewSampler(t.rollParams)
+	}
 	t.problemSrc, t.sampleSrc = rand.NewPCG(seed, 1), rand.NewPCG(seed, 2)
 	t.problemRNG, t.sampleRNG = rand.New(t.problemSrc), rand.New(t.sampleSrc)
 	if cfg.Beta > 0 {

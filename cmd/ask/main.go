@@ -3,6 +3,7 @@
 //
 //	go run ./cmd/ask -ckpt runs/a "37+45" "What is 98 plus 45?"
 //	printf '37+45\n#8606\n' | go run ./cmd/ask -ckpt runs/a
+//	go run ./cmd/ask -ckpt runs/a -v "37+45"   # and the cost of a million generated tokens
 //
 // With no question arguments it reads one question a line from stdin (symbolic or GPT-3's English
 // forms, see arith.ParseQuestion). Operands narrower than a practised skill of the same operation
@@ -21,6 +22,7 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -45,6 +47,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs := flag.NewFlagSet("ask", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	ckpt := fs.String("ckpt", "", "checkpoint folder, or run folder meaning its latest checkpoint")
+	verbose := fs.Bool("v", false, "also measure sampling throughput and print the cost of a million generated tokens")
+	price := fs.Float64("price", trainer.DefaultCorePrice, "dollars per core-hour for -v's cost")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -74,6 +78,15 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		if err := sc.Err(); err != nil {
 			return fmt.Errorf("stdin: %w", err)
 		}
+	}
+	if *verbose {
+		// One rollout-sized batch (512 prompts of the run's skills) gives a throughput worth
+		// pricing; a single question is over in microseconds.
+		tps, err := trainer.Throughput(a.sampler, cfg, 512)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, trainer.CostLine(tps, runtime.GOMAXPROCS(0), *price))
 	}
 	if a.failed > 0 {
 		return fmt.Errorf("%d of %d questions failed", a.failed, a.asked)

@@ -25,6 +25,7 @@ import (
 
 	"mathzero/checkpoints"
 	"mathzero/env/arith"
+	"mathzero/fp8"
 	"mathzero/model"
 	"mathzero/reward"
 	"mathzero/trainer"
@@ -130,8 +131,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	rep := Report{Checkpoint: dir, FormatVersion: checkpoints.FormatVersion, Step: ck.Step, Config: cfg,
 		Params: cfg.Model.NumParams()}
+	// FP8 weights (SavePrecision fp8) are summarised by their dequantised values.
+	deq, err := checkpoints.DequantizeWeights(ck.Weights, fp8.Block{Rows: cfg.FP8Block, Cols: cfg.FP8Block})
+	if err != nil {
+		return err
+	}
+	values := make(map[string]checkpoints.Tensor, len(deq))
+	for _, t := range deq {
+		values[t.Name] = t
+	}
 	for _, t := range ck.Weights {
-		rep.Tensors = append(rep.Tensors, tensorStats(t))
+		st := t
+		if t.Dtype == checkpoints.F8E4M3 {
+			st = values[t.Name]
+		}
+		ts := tensorStats(st)
+		ts.DType = t.Dtype.String()
+		rep.Tensors = append(rep.Tensors, ts)
 	}
 	if *evalSize == 0 {
 		*evalSize = cfg.EvalSize

@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"syscall"
@@ -51,6 +52,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	logEvery := fs.Int("log-every", 10, "print one metrics line every `N` steps (0: never)")
 	quiet := fs.Bool("quiet", false, "no progress bar (lines and samples only)")
 	resume := fs.String("resume", "", "continue the run in `DIR` (a run or checkpoint folder) where it stopped; only -steps may change")
+	price := fs.Float64("price", trainer.DefaultCorePrice, "dollars per core-hour for the cost summary")
 	preset := fs.String("preset", "quick", "start from a documented bundle of settings: "+presetUsage()+"; other flags override it")
 	bindConfig(fs, &cfg)
 	if err := fs.Parse(args); err != nil {
@@ -88,7 +90,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		progressbar.OptionThrottle(200*time.Millisecond),
 		progressbar.OptionClearOnFinish())
 	heldOut := ""
+	var tokens int
+	var rolloutSecs float64
+	start := time.Now()
 	report := func(s trainer.Stats) {
+		tokens += s.Tokens
+		rolloutSecs += s.RolloutSeconds
 		if len(s.HeldOut) > 0 {
 			heldOut = progress(cfg, s)
 		}
@@ -122,6 +129,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 			fmt.Fprintf(stdout, "  mistake %s = %d, wrote %q\n", m.Problem, m.Want, m.Got)
 		}
 	}
+	cores := runtime.GOMAXPROCS(0)
+	if rolloutSecs > 0 {
+		fmt.Fprintln(stdout, trainer.CostLine(float64(tokens)/rolloutSecs, cores, *price))
+	}
+	fmt.Fprintf(stdout, "training cost: $%.4f (%.1f minutes on %d cores at $%.3f/core-hour)\n",
+		time.Since(start).Hours()*float64(cores)**price, time.Since(start).Minutes(), cores, *price)
 	fmt.Fprintf(stdout, "done: %d steps; checkpoints in %s (evaluate: go run ./cmd/eval -ckpt %s -data FILE.jsonl)\n",
 		t.StepCount(), *out, *out)
 	return nil
@@ -159,6 +172,9 @@ func bindConfig(fs *flag.FlagSet, cfg *trainer.Config) {
 	fs.BoolVar(&cfg.ScaleStd, "scale-std", cfg.ScaleStd, "divide advantages by the group std (false: Dr. GRPO)")
 	fs.BoolVar(&cfg.DynamicSampling, "dynamic-sampling", cfg.DynamicSampling, "resample groups with no signal (DAPO)")
 	fs.Float64Var(&cfg.Temperature, "temperature", cfg.Temperature, "sampling temperature")
+	fs.TextVar(&cfg.RolloutPrecision, "rollout-precision", cfg.RolloutPrecision, "weights the rollouts sample from: `fp32`, or fp8 (E4M3, block-scaled; the clipped ratio corrects the mismatch)")
+	fs.TextVar(&cfg.SavePrecision, "save-precision", cfg.SavePrecision, "weights in checkpoints: `fp32`, or fp8 (F8_E4M3 + *_scale_inv, about 4x smaller)")
+	fs.IntVar(&cfg.FP8Block, "fp8-block", cfg.FP8Block, "side `N` of the square blocks sharing one FP8 scale")
 	fs.IntVar(&cfg.EvalEvery, "eval-every", cfg.EvalEvery, "held-out greedy evaluation every `N` steps")
 	fs.IntVar(&cfg.EvalSize, "eval-size", cfg.EvalSize, "held-out problems per skill")
 	fs.IntVar(&cfg.SaveEvery, "save-every", cfg.SaveEvery, "checkpoint every `N` steps (0: only at the end)")
@@ -194,7 +210,7 @@ func progress(cfg trainer.Config, s trainer.Stats) string {
 }
 
 // notConfig are the flags that a resume may set freely.
-var notConfig = map[string]bool{"steps": true, "out": true, "log-every": true, "quiet": true, "resume": true, "preset": true}
+var notConfig = map[string]bool{"steps": true, "out": true, "log-every": true, "quiet": true, "resume": true, "preset": true, "price": true}
 
 func presetUsage() string {
 	var parts []string

@@ -1,0 +1,125 @@
+package trainer
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"mathzero/checkpoints"
+)
+
+// FP8 rollouts sample from the rounded copy: the recorded log-probs are the FP8 policy's, not the
+// FP32 one's, and the copy is within FP8 rounding of the policy, vectors untouched.
+func TestFP8Rollouts(t *testing.T) {
+	cfg := tinyConfig()
+	cfg.RolloutPrecision, cfg.FP8Block = FP8, 8
+	tr, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tr.Step(); err != nil { // moves the policy off its initial weights
+		t.Fatal(err)
+	}
+	groups, _, _, _, _, err := tr.collect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, w := range tr.policy.Tensors {
+		r := tr.rollParams.Tensors[i]
+		for k, x := range w.Data {
+			bound := math.Abs(float64(x))/16 + 1e-6
+			if d := math.Abs(float64(x - r.Data[k])); d > bound || (len(w.Shape) != 2 && d != 0) {
+				t.Fatalf("%s[%d]: policy %v, rollout copy %v", w.Name, k, x, r.Data[k])
+			}
+		}
+	}
+	var prompts, completions [][]int
+	var recorded []float32
+	for _, g := range groups {
+		for _, s := range g.samples {
+			prompts, completions = append(prompts, g.prompt), append(completions, s.Tokens)
+			recorded = append(recorded, s.Logp...)
+		}
+	}
+	flat := func(s [][]float32) []float32 {
+		var out []float32
+		for _, x := range s {
+			out = append(out, x...)
+		}
+		return out
+	}
+	fp8, err := tr.rollSampler.LogProbs(prompts, completions, cfg.Temperature)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fp32, err := tr.sampler.LogProbs(prompts, completions, cfg.Temperature)
+	if err != nil {
+		t.Fatal(err)
+	}
+	maxFP8, maxFP32 := 0.0, 0.0
+	for k, lp := range recorded {
+		maxFP8 = math.Max(maxFP8, math.Abs(float64(lp-flat(fp8)[k])))
+		maxFP32 = math.Max(maxFP32, math.Abs(float64(lp-flat(fp32)[k])))
+	}
+	if maxFP8 > 1e-4 {
+		t.Errorf("recorded log-probs differ from the FP8 copy's by %v", maxFP8)
+	}
+	if maxFP32 < 1e-4 {
+		t.Errorf("recorded log-probs equal the FP32 policy's (max difference %v): the rollouts did not use FP8", maxFP32)
+	}
+}
+
+// An FP8 checkpoint is about 4x smaller in its weights, loads within FP8 rounding of the policy
+// that was saved, and resumes.
+func TestFP8Checkpoint(t *testing.T) {
+	cfg := tinyConfig()
+	cfg.Model.DModel, cfg.Model.DFF = 64, 256 // matrices large enough for the scales not to matter
+	cfg.Steps = 2
+	_, dir32 := runTiny(t, cfg)
+	cfg.SavePrecision = FP8
+	f8, dir8 := runTiny(t, cfg)
+	size := func(dir string) int64 {
+		fi, err := os.Stat(filepath.Join(dir, "step-000002", "model.safetensors"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	if r := float64(size(dir8)) / float64(size(dir32)); r > 0.3 {
+		t.Errorf("FP8 weights file is %.2f of the FP32 one; want about 1/4", r)
+	}
+	ck, err := checkpoints.Load(dir8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scales := make(map[string]bool)
+	for _, w := range ck.Weights {
+		if w.Dtype == checkpoints.F8E4M3 {
+			scales[w.Name+checkpoints.ScaleInvSuffix] = true
+		}
+	}
+	for _, w := range ck.Weights {
+		if w.Dtype == checkpoints.F32 && len(w.Shape) == 2 && !scales[w.Name] {
+			t.Errorf("matrix %s stored in F32", w.Name)
+		}
+	}
+	loaded, _, err := LoadPolicy(dir8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, w := range f8.Policy().Tensors {
+		for k, x := range w.Data {
+			if d := math.Abs(float64(x - loaded.Tensors[i].Data[k])); d > math.Abs(float64(x))/16+1e-6 {
+				t.Fatalf("%s[%d]: saved %v, loaded %v", w.Name, k, x, loaded.Tensors[i].Data[k])
+			}
+		}
+	}
+	r, err := Resume(dir8, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Step(); err != nil {
+		t.Fatal(err)
+	}
+}
