@@ -31,7 +31,9 @@ import (
 // innermost-axis ByIndices) and its Slice hashing bug (ops.go); so is the log-softmax (tensor's
 // SoftMax kernel shifts every row by the first element of the whole tensor rather than the row's
 // own max, and can overflow); the target's log-prob is gathered with a one-hot product. Matrix
-// products run through internal/kernel's Sgemm, like the Sampler's.
+// products run through internal/kernel's Sgemm, like the Sampler's. With experts, each block's
+// MLP is one fused MoE op (moe.go) whose backward holds the selection fixed and gives the
+// selection bias a gradient of exactly zero; ExpertLoad reports the last run's routing.
 type Graph struct {
 	G       *gorgonia.ExprGraph
 	Weights []*gorgonia.Node // one per Params.Tensors, same order and names, backed by the same []float32
@@ -49,6 +51,7 @@ type Graph struct {
 	onehot      *tensor.Dense // (Batch·SeqLen, Vocab) Float32: one-hot targets
 	logpVal     gorgonia.Value
 	entropyVal  gorgonia.Value
+	moe         []*moeState // per block, with experts: the last run's routing
 }
 
 // NewGraph builds the training graph for batch sequences of seqLen tokens over p at the given
@@ -74,6 +77,21 @@ func NewGraph(p *Params, batch, seqLen int, temperature float64) (*Graph, error)
 		return nil, fmt.Errorf("model: NewGraph: %w", err)
 	}
 	return gr, nil
+}
+
+// ExpertLoad returns, for a model with experts, how many token-slots each routed expert of each
+// block received in the last run (load[l][e] for block l, expert e; each of the Batch·SeqLen
+// positions counts K slots, right padding included, since the graph computes it): the input of
+// Params.UpdateRouterBias. It is nil for a dense model, zeros before the first run.
+func (g *Graph) ExpertLoad() [][]int {
+	if !g.cfg.MoE() {
+		return nil
+	}
+	load := zeroLoad(g.cfg)
+	for l, st := range g.moe {
+		st.load(load[l])
+	}
+	return load
 }
 
 // Temperature is the τ the graph's log-probs and entropies are taken at.
@@ -223,12 +241,19 @@ func (b *builder) build(p *Params, batch, seqLen int, tau float64) (*Graph, erro
 
 	f := new(outBuf) // GELU's output, shared by the layers (see geluLinearOp)
 	for l := 0; l < cfg.Layers; l++ {
-		w := W[idxFirstBlock+l*perBlock : idxFirstBlock+(l+1)*perBlock]
+		w := block(cfg, W, l)
 		a := b.layerNorm(x, w[offLn1G], w[offLn1B])
 		qkv := b.linear(a, w[offQKVW], w[offQKVB])
 		o := b.attention(qkv, seqLen, cfg.Heads)
 		x = b.do(gorgonia.ApplyOp(linearOp{baseOp: newBase(), residual: true}, o, w[offProjW], w[offProjB], x))
-		u := b.linear(b.layerNorm(x, w[offLn2G], w[offLn2B]), w[offFcW], w[offFcB])
+		h := b.layerNorm(x, w[offLn2G], w[offLn2B])
+		if cfg.MoE() {
+			st := new(moeState)
+			gr.moe = append(gr.moe, st)
+			x = b.moe(cfg, l, st, h, x, w[offMoE:])
+			continue
+		}
+		u := b.linear(h, w[offFcW], w[offFcB])
 		x = b.do(gorgonia.ApplyOp(geluLinearOp{baseOp: newBase(), f: f}, u, w[offOutW], w[offOutB], x))
 	}
 	nf := len(W) - 4
@@ -246,6 +271,13 @@ func (b *builder) build(p *Params, batch, seqLen int, tau float64) (*Graph, erro
 	gorgonia.Read(gr.Logp, &gr.logpVal)
 	gorgonia.Read(gr.Entropy, &gr.entropyVal)
 	return gr, nil
+}
+
+// moe is x + MoE(h) for block l with MoE weights w (router.w, router.bias, the experts'), keeping
+// its routing in st.
+func (b *builder) moe(cfg Config, l int, st *moeState, h, x *gorgonia.Node, w []*gorgonia.Node) *gorgonia.Node {
+	in := append(gorgonia.Nodes{h, x}, w...)
+	return b.do(gorgonia.ApplyOp(moeOp{baseOp: newBase(), cfg: cfg, layer: l, st: st}, in...))
 }
 
 // linear is x @ w + bias for x (rows, in), w (in, out), bias (out).

@@ -3,6 +3,8 @@ package model
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
 
 	"gorgonia.org/gorgonia"
@@ -158,7 +160,7 @@ func TestGraphGradients(t *testing.T) {
 		cfg     Config
 		B, T    int
 		samples int // coordinates checked per tensor
-	}{{"tiny", tinyConfig(), 3, 6, 6}, {"wide", wide, 2, 5, 3}} {
+	}{{"tiny", tinyConfig(), 3, 6, 6}, {"wide", wide, 2, 5, 3}, {"moe", moeConfig(), 3, 6, 10}, {"moe-top1-noshared", moeTop1Config(), 2, 5, 4}} {
 		t.Run(tc.name, func(t *testing.T) { testGraphGradients(t, tc.cfg, tc.B, tc.T, tc.samples) })
 	}
 	// The fused ops split large inputs across goroutines; force that on a small one.
@@ -166,7 +168,17 @@ func TestGraphGradients(t *testing.T) {
 		defer func(e, r, s int) { grainElems, grainRows, grainSeqs = e, r, s }(grainElems, grainRows, grainSeqs)
 		grainElems, grainRows, grainSeqs = 2, 2, 2
 		testGraphGradients(t, tinyConfig(), 5, 4, 4)
+		testGraphGradients(t, moeConfig(), 5, 4, 3)
 	})
+}
+
+// refRoutes returns the experts every position of every sequence selects, block by block.
+func refRoutes(p *Params, ids [][]int) []int {
+	var routes []int
+	for _, seq := range ids {
+		refForward(p, seq, &routes)
+	}
+	return routes
 }
 
 func testGraphGradients(t *testing.T, cfg Config, B, T, samples int) {
@@ -208,19 +220,45 @@ func testGraphGradients(t *testing.T, cfg Config, B, T, samples int) {
 	must(t, g.Grads(again))
 	checkScaled(t, "run after ZeroGrads", g, grads, again, 1)
 
+	// The MoE's selection bias gets no gradient, exactly.
+	for i, tn := range p.Tensors {
+		if strings.HasSuffix(tn.Name, "router.bias") {
+			for k, v := range grads[i] {
+				if v != 0 {
+					t.Errorf("d loss/d %s[%d] = %v; want exactly 0", tn.Name, k, v)
+				}
+			}
+		}
+	}
+
+	// With experts, a finite difference across a change of selection measures a jump, not the
+	// derivative: such samples are skipped (and counted).
+	var routes []int
+	if cfg.MoE() {
+		routes = refRoutes(p, ids)
+	}
+	sameRoutes := func() bool { return !cfg.MoE() || slices.Equal(routes, refRoutes(p, ids)) }
+	skipped, tried := 0, 0
 	const h = 1e-3
 	for i, tn := range p.Tensors {
 		var worst float64
 		for s := 0; s < samples; s++ {
 			k := rng.IntN(len(tn.Data))
 			orig := tn.Data[k]
+			tried++
 			tn.Data[k] = float32(float64(orig) + h)
 			hp := float64(tn.Data[k]) - float64(orig)
 			lp := refLoss(p, ids, targets, w, c, tau)
+			same := sameRoutes()
 			tn.Data[k] = float32(float64(orig) - h)
 			hm := float64(orig) - float64(tn.Data[k])
 			lm := refLoss(p, ids, targets, w, c, tau)
+			same = same && sameRoutes()
 			tn.Data[k] = orig
+			if !same {
+				skipped++
+				continue
+			}
 			fd := (lp - lm) / (hp + hm)
 			got := float64(grads[i][k])
 			worst = math.Max(worst, math.Abs(fd))
@@ -229,6 +267,11 @@ func testGraphGradients(t *testing.T, cfg Config, B, T, samples int) {
 			}
 		}
 		t.Logf("%-22s largest |gradient| sampled %.3g", tn.Name, worst)
+	}
+	if skipped > tried/10 {
+		t.Errorf("%d of %d samples changed the experts' selection: pick inputs further from ties", skipped, tried)
+	} else if skipped > 0 {
+		t.Logf("%d of %d samples skipped: they changed the experts' selection", skipped, tried)
 	}
 }
 

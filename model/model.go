@@ -30,6 +30,15 @@
 //	logits = LN(h; ln_f) @ head.w + head.b
 //	π(· | x_0..x_t) = softmax(logits_t / τ)
 //
+// With Config.Experts > 0 the MLP line becomes a mixture of experts (DeepSeekMoE / DeepSeek-V3;
+// formulas and gradients in moe.go): with a = LN(h; ln2),
+//
+//	h   += Σ_shared FFN_s(a) + Σ_{i ∈ TopK(σ(a @ router.w) + router.bias)} g_i FFN_i(a)
+//
+// each FFN the MLP above at width ExpertDFF, g_i = s_i / Σ_{j∈TopK} s_j the normalised sigmoid
+// affinities; router.bias only selects, and is trained by Params.UpdateRouterBias, not by
+// gradient.
+//
 // GELU is the tanh form, GELU(u) = u/2 · (1 + tanh(sqrt(2/π) (u + 0.044715 u³))), and τ is a
 // sampling temperature fixed per call (1 by default) so that the sampler's and the graph's
 // log-probs are of the same distribution.
@@ -59,6 +68,17 @@
 //	head.w                [D, V]
 //	head.b                [V]
 //
+// With experts (E = Experts, S = SharedExperts, Fe = ExpertDFF), each block's four mlp.* tensors
+// are replaced by
+//
+//	blocks.i.moe.router.w            [D, E]
+//	blocks.i.moe.router.bias         [E]    selection bias: no gradient (see UpdateRouterBias)
+//	blocks.i.moe.shared.s.fc.w       [D, Fe]   for s = 0..S-1, then
+//	blocks.i.moe.shared.s.fc.b       [Fe]
+//	blocks.i.moe.shared.s.out.w      [Fe, D]
+//	blocks.i.moe.shared.s.out.b      [D]
+//	blocks.i.moe.expert.e.fc.w ...   the same four for e = 0..E-1
+//
 // Checkpoints store the tensors under these names and shapes. Note that the weights are stored
 // [in, out], the transpose of PyTorch's nn.Linear.weight.
 package model
@@ -77,7 +97,17 @@ type Config struct {
 	DModel int // width of the residual stream, D
 	Heads  int // attention heads; each has DModel/Heads dimensions
 	Layers int // transformer blocks
-	DFF    int // hidden width of each block's MLP (4·DModel in GPT-2)
+	DFF    int // hidden width of each block's MLP (4·DModel in GPT-2); unused when Experts > 0
+
+	// Mixture of experts (DeepSeekMoE; see moe.go). Zero Experts, the default, keeps the dense MLP
+	// above and requires the other three to be zero; Experts > 0 replaces every block's MLP by
+	// SharedExperts always-active experts plus TopK of Experts routed ones, each a GELU MLP of
+	// hidden width ExpertDFF. The fields are omitted from JSON when zero, so a dense config
+	// encodes as it did before they existed.
+	Experts       int `json:",omitempty"` // routed experts per block, E
+	SharedExperts int `json:",omitempty"` // shared experts per block, applied to every token
+	TopK          int `json:",omitempty"` // routed experts per token, K (1 ≤ K ≤ E)
+	ExpertDFF     int `json:",omitempty"` // hidden width of one expert, routed or shared
 }
 
 // DefaultConfig is the reference policy: about 406k parameters.
@@ -85,16 +115,54 @@ func DefaultConfig() Config {
 	return Config{Vocab: 20, Ctx: 32, DModel: 128, Heads: 4, Layers: 2, DFF: 512}
 }
 
+// DefaultMoEConfig is DefaultConfig with each block's MLP replaced by a DeepSeekMoE-style mixture:
+// 16 routed experts of width DFF/4 = 128, top-3, and one shared expert of the same width, so that
+// a token passes through 4·128 = 512 hidden units, as in the dense model. It has 1,269,556
+// parameters, of which 410,932 are active per token (the dense model's 406,036 plus the routers
+// and the experts' extra biases). DFF, unused, is 0.
+func DefaultMoEConfig() Config {
+	c := DefaultConfig()
+	c.DFF = 0
+	c.Experts, c.SharedExperts, c.TopK, c.ExpertDFF = 16, 1, 3, 128
+	return c
+}
+
 // maxParams bounds NumParams so that no size computation overflows and a typo in a config file
-// fails clearly instead of exhausting memory.
-const maxParams = 1 << 30
+// fails clearly instead of exhausting memory; maxExperts bounds the number of tensors likewise
+// (DeepSeek-V3 has 256 routed experts per layer).
+const (
+	maxParams  = 1 << 30
+	maxExperts = 1 << 12
+)
+
+// MoE reports whether c replaces the dense MLP by a mixture of experts.
+func (c Config) MoE() bool { return c.Experts > 0 }
 
 // Validate reports whether c describes a model that can be built.
 func (c Config) Validate() error {
-	for _, f := range []struct {
+	type field struct {
 		name string
 		v    int
-	}{{"Vocab", c.Vocab}, {"Ctx", c.Ctx}, {"DModel", c.DModel}, {"Heads", c.Heads}, {"Layers", c.Layers}, {"DFF", c.DFF}} {
+	}
+	for _, f := range []field{{"Experts", c.Experts}, {"SharedExperts", c.SharedExperts}, {"TopK", c.TopK}, {"ExpertDFF", c.ExpertDFF}, {"DFF", c.DFF}} {
+		if f.v < 0 {
+			return fmt.Errorf("model: %s %d must not be negative", f.name, f.v)
+		}
+	}
+	if !c.MoE() {
+		for _, f := range []field{{"SharedExperts", c.SharedExperts}, {"TopK", c.TopK}, {"ExpertDFF", c.ExpertDFF}} {
+			if f.v != 0 {
+				return fmt.Errorf("model: %s %d set without routed experts (Experts 0 means the dense MLP)", f.name, f.v)
+			}
+		}
+	}
+	positive := []field{{"Vocab", c.Vocab}, {"Ctx", c.Ctx}, {"DModel", c.DModel}, {"Heads", c.Heads}, {"Layers", c.Layers}}
+	if c.MoE() {
+		positive = append(positive, field{"TopK", c.TopK}, field{"ExpertDFF", c.ExpertDFF})
+	} else {
+		positive = append(positive, field{"DFF", c.DFF})
+	}
+	for _, f := range positive {
 		if f.v <= 0 {
 			return fmt.Errorf("model: %s %d must be positive", f.name, f.v)
 		}
@@ -102,28 +170,56 @@ func (c Config) Validate() error {
 	if c.DModel%c.Heads != 0 {
 		return fmt.Errorf("model: DModel %d not divisible by Heads %d", c.DModel, c.Heads)
 	}
+	if c.MoE() {
+		if c.TopK > c.Experts {
+			return fmt.Errorf("model: TopK %d exceeds Experts %d", c.TopK, c.Experts)
+		}
+		if c.Experts > maxExperts || c.SharedExperts > maxExperts-c.Experts {
+			return fmt.Errorf("model: %d routed and %d shared experts exceed the limit of %d", c.Experts, c.SharedExperts, maxExperts)
+		}
+	}
 	if n := c.numParamsFloat(); n > maxParams {
 		return fmt.Errorf("model: %.3g parameters exceed the limit of %d", n, maxParams)
 	}
 	return nil
 }
 
-// numParamsFloat is NumParams in float64, safe from overflow for any positive config.
+// numParamsFloat is NumParams in float64, safe from overflow for any config: the sizes of the
+// tensors of shapes, added up by formula (TestNumParams holds the two to each other).
 func (c Config) numParamsFloat() float64 {
-	var n float64
-	for _, s := range c.shapes() {
-		size := 1.0
-		for _, d := range s.shape {
-			size *= float64(d)
-		}
-		n += size
+	V, Ctx, D, F := float64(c.Vocab), float64(c.Ctx), float64(c.DModel), float64(c.DFF)
+	block := 4*D + 3*D*D + 3*D + D*D + D // ln1, ln2, attn.qkv, attn.proj
+	if c.MoE() {
+		E, S := float64(c.Experts), float64(max(c.SharedExperts, 0))
+		block += D*E + E + (S+E)*c.expertParamsFloat()
+	} else {
+		block += 2*D*F + F + D
 	}
-	return n
+	return V*D + Ctx*D + float64(max(c.Layers, 0))*block + 2*D + D*V + V
+}
+
+// expertParamsFloat is the size of one expert (or of the dense MLP at width ExpertDFF):
+// fc.w, fc.b, out.w, out.b.
+func (c Config) expertParamsFloat() float64 {
+	D, Fe := float64(c.DModel), float64(c.ExpertDFF)
+	return 2*D*Fe + Fe + D
 }
 
 // NumParams is the number of scalar parameters of a model with config c (valid or not).
 func (c Config) NumParams() int {
 	return int(c.numParamsFloat())
+}
+
+// ActiveParams is the number of parameters a token is computed with: NumParams less, in every
+// block, the Experts - TopK routed experts it is not sent to. Everything else counts, the router
+// (weights and selection bias), the shared experts, attention, LayerNorms, embeddings and head
+// included. For a dense config it is NumParams.
+func (c Config) ActiveParams() int {
+	n := c.numParamsFloat()
+	if c.MoE() {
+		n -= float64(max(c.Layers, 0)) * float64(max(c.Experts-c.TopK, 0)) * c.expertParamsFloat()
+	}
+	return int(n)
 }
 
 type namedShape struct {
@@ -146,11 +242,21 @@ func (c Config) shapes() []namedShape {
 			namedShape{p + "attn.proj.b", []int{D}},
 			namedShape{p + "ln2.g", []int{D}},
 			namedShape{p + "ln2.b", []int{D}},
-			namedShape{p + "mlp.fc.w", []int{D, F}},
-			namedShape{p + "mlp.fc.b", []int{F}},
-			namedShape{p + "mlp.out.w", []int{F, D}},
-			namedShape{p + "mlp.out.b", []int{D}},
 		)
+		if !c.MoE() {
+			s = appendFFN(s, p+"mlp.", D, F)
+			continue
+		}
+		s = append(s,
+			namedShape{p + "moe.router.w", []int{D, c.Experts}},
+			namedShape{p + "moe.router.bias", []int{c.Experts}},
+		)
+		for k := 0; k < c.SharedExperts; k++ {
+			s = appendFFN(s, fmt.Sprintf("%smoe.shared.%d.", p, k), D, c.ExpertDFF)
+		}
+		for k := 0; k < c.Experts; k++ {
+			s = appendFFN(s, fmt.Sprintf("%smoe.expert.%d.", p, k), D, c.ExpertDFF)
+		}
 	}
 	return append(s,
 		namedShape{"ln_f.g", []int{D}},
@@ -160,13 +266,37 @@ func (c Config) shapes() []namedShape {
 	)
 }
 
+// appendFFN appends the tensors of one GELU MLP of hidden width F, named prefix+"fc.w" and so on.
+func appendFFN(s []namedShape, prefix string, D, F int) []namedShape {
+	return append(s,
+		namedShape{prefix + "fc.w", []int{D, F}},
+		namedShape{prefix + "fc.b", []int{F}},
+		namedShape{prefix + "out.w", []int{F, D}},
+		namedShape{prefix + "out.b", []int{D}},
+	)
+}
+
 // Indices into Params.Tensors.
 const (
 	idxTokEmb     = 0
 	idxPosEmb     = 1
 	idxFirstBlock = 2
-	perBlock      = 12 // tensors per block
 )
+
+// perBlock is the number of tensors per block: 12 dense; 10 + 4·(SharedExperts + Experts) with
+// experts.
+func (c Config) perBlock() int {
+	if c.MoE() {
+		return offMoE + 2 + 4*(c.SharedExperts+c.Experts)
+	}
+	return 12
+}
+
+// block returns block l's tensors (or nodes, or anything laid out like Params.Tensors).
+func block[T any](c Config, all []T, l int) []T {
+	n := c.perBlock()
+	return all[idxFirstBlock+l*n : idxFirstBlock+(l+1)*n]
+}
 
 // Offsets of a block's tensors from its first one.
 const (
@@ -182,6 +312,16 @@ const (
 	offFcB
 	offOutW
 	offOutB
+)
+
+// With experts, the block's tensors from offMoE on are the router's weights and selection bias,
+// then the shared experts' and the routed experts' four tensors each (offFcW and so on from the
+// expert's first).
+const (
+	offMoE        = offFcW
+	offRouterW    = 0
+	offRouterBias = 1
+	offExperts    = 2
 )
 
 // Tensor is one named parameter array, row-major.
@@ -205,7 +345,9 @@ const initStd = 0.02
 // New returns freshly initialised parameters, GPT-2 style: embeddings and weights drawn from
 // N(0, 0.02²), the residual projections (attn.proj.w, mlp.out.w) from N(0, (0.02/sqrt(2·Layers))²)
 // so the residual stream's variance does not grow with depth, LayerNorm gains 1, biases 0.
-// All randomness comes from rng.
+// Experts are initialised like the dense MLP (their out.w as residual projections), the router's
+// weights like any other matrix, its selection bias at 0. All randomness comes from rng, drawn
+// tensor by tensor in the documented order (so a dense model is what it was before experts).
 func New(cfg Config, rng *rand.Rand) (*Params, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -228,7 +370,7 @@ func New(cfg Config, rng *rand.Rand) (*Params, error) {
 			continue
 		case len(t.Shape) == 1: // biases
 			continue
-		case hasSuffix(t.Name, "attn.proj.w"), hasSuffix(t.Name, "mlp.out.w"):
+		case hasSuffix(t.Name, "attn.proj.w"), hasSuffix(t.Name, ".out.w"): // mlp.out.w, moe.*.out.w
 			std = resid
 		default:
 			std = initStd

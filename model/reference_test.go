@@ -3,38 +3,113 @@ package model
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // The slow, obvious model: float64, naive loops, no cache, every position recomputed from the
 // embeddings. The sampler and the graph are both held to it.
 
+// refGet returns tensor name of p in float64.
+func refGet(p *Params, name string) []float64 {
+	t := p.Lookup(name)
+	out := make([]float64, len(t.Data))
+	for i, v := range t.Data {
+		out[i] = float64(v)
+	}
+	return out
+}
+
+// refMatmul is x @ w + bias for rows x of width in and w [in, out].
+func refMatmul(x [][]float64, w []float64, bias []float64, in, out int) [][]float64 {
+	y := make([][]float64, len(x))
+	for i := range x {
+		y[i] = make([]float64, out)
+		for j := 0; j < out; j++ {
+			s := bias[j]
+			for k := 0; k < in; k++ {
+				s += x[i][k] * w[k*out+j]
+			}
+			y[i][j] = s
+		}
+	}
+	return y
+}
+
+// refFFN is GELU(x @ fc.w + fc.b) @ out.w + out.b for the MLP whose tensors start with prefix.
+func refFFN(p *Params, prefix string, x [][]float64, D, F int) [][]float64 {
+	f := refMatmul(x, refGet(p, prefix+"fc.w"), refGet(p, prefix+"fc.b"), D, F)
+	for t := range f {
+		for j, u := range f[t] {
+			f[t][j] = 0.5 * u * (1 + math.Tanh(math.Sqrt(2/math.Pi)*(u+0.044715*u*u*u)))
+		}
+	}
+	return refMatmul(f, refGet(p, prefix+"out.w"), refGet(p, prefix+"out.b"), F, D)
+}
+
+// refMoE is block l's mixture of experts applied to the rows of h, as the package comment of
+// moe.go writes it. If routes is not nil, the experts each row selects are appended to it, in
+// order of selection.
+func refMoE(p *Params, l int, h [][]float64, routes *[]int) [][]float64 {
+	c := p.Config
+	D, E, F := c.DModel, c.Experts, c.ExpertDFF
+	pre := fmt.Sprintf("blocks.%d.moe.", l)
+	out := make([][]float64, len(h))
+	for t := range out {
+		out[t] = make([]float64, D)
+	}
+	for k := 0; k < c.SharedExperts; k++ {
+		y := refFFN(p, fmt.Sprintf("%sshared.%d.", pre, k), h, D, F)
+		for t := range out {
+			for j := range out[t] {
+				out[t][j] += y[t][j]
+			}
+		}
+	}
+	z := refMatmul(h, refGet(p, pre+"router.w"), make([]float64, E), D, E)
+	bias := refGet(p, pre+"router.bias")
+	for t := range h {
+		s := make([]float64, E)
+		for i := range s {
+			s[i] = 1 / (1 + math.Exp(-z[t][i]))
+		}
+		var chosen []int
+		sum := 0.0
+		for len(chosen) < c.TopK {
+			best := -1
+			for i := range s {
+				if slices.Contains(chosen, i) {
+					continue
+				}
+				if best < 0 || s[i]+bias[i] > s[best]+bias[best] {
+					best = i
+				}
+			}
+			chosen = append(chosen, best)
+			sum += s[best]
+		}
+		if routes != nil {
+			*routes = append(*routes, chosen...)
+		}
+		for _, i := range chosen {
+			y := refFFN(p, fmt.Sprintf("%sexpert.%d.", pre, i), h[t:t+1], D, F)[0]
+			for j := range out[t] {
+				out[t][j] += s[i] / sum * y[j]
+			}
+		}
+	}
+	return out
+}
+
 // refLogits returns the logits (len(seq) × Vocab) of every position of seq, at temperature 1.
-func refLogits(p *Params, seq []int) [][]float64 {
+func refLogits(p *Params, seq []int) [][]float64 { return refForward(p, seq, nil) }
+
+// refForward is refLogits, appending each MoE block's selections to routes if it is not nil.
+func refForward(p *Params, seq []int, routes *[]int) [][]float64 {
 	c := p.Config
 	D, H, F, V := c.DModel, c.Heads, c.DFF, c.Vocab
 	d := D / H
-	get := func(name string) []float64 {
-		t := p.Lookup(name)
-		out := make([]float64, len(t.Data))
-		for i, v := range t.Data {
-			out[i] = float64(v)
-		}
-		return out
-	}
-	matmul := func(x [][]float64, w []float64, bias []float64, in, out int) [][]float64 {
-		y := make([][]float64, len(x))
-		for i := range x {
-			y[i] = make([]float64, out)
-			for j := 0; j < out; j++ {
-				s := bias[j]
-				for k := 0; k < in; k++ {
-					s += x[i][k] * w[k*out+j]
-				}
-				y[i][j] = s
-			}
-		}
-		return y
-	}
+	get := func(name string) []float64 { return refGet(p, name) }
+	matmul := refMatmul
 	ln := func(x [][]float64, g, b []float64) [][]float64 {
 		y := make([][]float64, len(x))
 		for i, row := range x {
@@ -100,13 +175,13 @@ func refLogits(p *Params, seq []int) [][]float64 {
 				x[t][j] += proj[t][j]
 			}
 		}
-		f := matmul(ln(x, get(pre+"ln2.g"), get(pre+"ln2.b")), get(pre+"mlp.fc.w"), get(pre+"mlp.fc.b"), D, F)
-		for t := range f {
-			for j, u := range f[t] {
-				f[t][j] = 0.5 * u * (1 + math.Tanh(math.Sqrt(2/math.Pi)*(u+0.044715*u*u*u)))
-			}
+		h := ln(x, get(pre+"ln2.g"), get(pre+"ln2.b"))
+		var out [][]float64
+		if c.MoE() {
+			out = refMoE(p, l, h, routes)
+		} else {
+			out = refFFN(p, pre+"mlp.", h, D, F)
 		}
-		out := matmul(f, get(pre+"mlp.out.w"), get(pre+"mlp.out.b"), F, D)
 		for t := range x {
 			for j := range x[t] {
 				x[t][j] += out[t][j]

@@ -28,6 +28,9 @@ import (
 // call's longest prompt plus continuation (11.5 MB for a GRPO step of 512 sequences of up to 11
 // tokens under the default config).
 //
+// With experts, each half routes its rows and gathers those of each expert into one matrix
+// product per weight (moe.go); ExpertLoad reports how many rows each expert took in the last call.
+//
 // A Sampler reuses its buffers between calls and is not safe for concurrent use: give each
 // goroutine its own (they may share Params, as long as nobody writes them meanwhile).
 type Sampler struct {
@@ -41,6 +44,7 @@ type Sampler struct {
 	rowsA, rowsB []row
 	first        []float32 // logits at the last token of each distinct prompt (Generate)
 	rep          []int     // rep[i]: the first prompt equal to prompt i (Generate)
+	loaded       bool      // parts' load counts the current call's rows
 }
 
 // pass is the scratch of one forward computation over some rows: activations sized for the rows
@@ -50,6 +54,8 @@ type pass struct {
 	hf, logits         []float32
 	sc                 []float32 // attention scores, Ctx
 	sel                []int
+	moe                moeState // the MoE's routing and scratch, layer by layer
+	load               [][]int  // per layer and routed expert: rows routed since the call began
 }
 
 // row is one token to push through the network: the token tok at position pos of sequence slot.
@@ -123,6 +129,7 @@ func (s *Sampler) Generate(prompts [][]int, maxNew int, temperature float64, sto
 		out[i].Logp = logps[off : off : off+n]
 		off += n
 	}
+	s.loaded = false
 	if total == 0 {
 		return out, nil
 	}
@@ -222,6 +229,7 @@ func (s *Sampler) LogProbs(prompts, completions [][]int, temperature float64) ([
 		copy(targets[off:], c)
 		off += len(c)
 	}
+	s.loaded = false
 	if total == 0 {
 		return out, nil
 	}
@@ -269,6 +277,55 @@ func (s *Sampler) reserve(n, longest int) {
 	if len(s.probs) < c.Vocab {
 		s.probs = make([]float64, c.Vocab)
 	}
+	for k := range s.parts {
+		ps := &s.parts[k]
+		if !c.MoE() {
+			ps.load = nil
+			continue
+		}
+		if len(ps.load) != c.Layers || len(ps.load[0]) != c.Experts {
+			ps.load = make([][]int, c.Layers)
+			for l := range ps.load {
+				ps.load[l] = make([]int, c.Experts)
+			}
+		}
+		for _, ld := range ps.load {
+			clear(ld)
+		}
+	}
+	s.loaded = c.MoE()
+}
+
+// ExpertLoad returns, for a model with experts, how many token-slots each routed expert of each
+// block received in the last call of Generate or LogProbs (load[l][e] for block l, expert e;
+// every row the call computed counts, K slots each, so a prompt that Generate prefills once for
+// its G copies counts once). It is nil for a dense model, and zeros before the first call or
+// after a call with nothing to compute.
+func (s *Sampler) ExpertLoad() [][]int {
+	if s.p == nil || !s.p.Config.MoE() || s.p.Config.Validate() != nil {
+		return nil
+	}
+	load := zeroLoad(s.p.Config)
+	if !s.loaded {
+		return load
+	}
+	for _, ps := range s.parts {
+		for l, ld := range ps.load {
+			for e, v := range ld {
+				load[l][e] += v
+			}
+		}
+	}
+	return load
+}
+
+// zeroLoad returns a zero load of the shape of c's experts.
+func zeroLoad(c Config) [][]int {
+	load := make([][]int, c.Layers)
+	for l := range load {
+		load[l] = make([]int, c.Experts)
+	}
+	return load
 }
 
 // longestTeacher is the longest prompt plus completion.
@@ -291,6 +348,9 @@ func growF(b []float32, n int) []float32 {
 // reserve sizes the pass's scratch for n rows, of which m ask for logits.
 func (ps *pass) reserve(c Config, n, m int) {
 	D, F := c.DModel, c.DFF
+	if c.MoE() {
+		F = 0 // the MoE has its own scratch
+	}
 	ps.x = growF(ps.x, n*D)
 	ps.h = growF(ps.h, n*D)
 	ps.qkv = growF(ps.qkv, n*3*D)
@@ -428,14 +488,23 @@ func (ps *pass) forward(s *Sampler, rows []row, inner bool) {
 		}
 	}
 
-	h, qkv, att, ff := ps.h[:n*D], ps.qkv[:n*3*D], ps.att[:n*D], ps.ff[:n*F]
+	h, qkv, att := ps.h[:n*D], ps.qkv[:n*3*D], ps.att[:n*D]
+	var ff []float32
+	if !c.MoE() {
+		ff = ps.ff[:n*F]
+	}
 	for l := 0; l < c.Layers; l++ {
-		b := T[idxFirstBlock+l*perBlock : idxFirstBlock+(l+1)*perBlock]
+		b := block(c, T, l)
 		layerNorm(h, x, D, b[offLn1G].Data, b[offLn1B].Data)
 		linear(qkv, h, n, D, 3*D, b[offQKVW].Data, b[offQKVB].Data, false)
 		ps.attention(s, att, qkv, rows, l, par)
 		linear(x, att, n, D, D, b[offProjW].Data, b[offProjB].Data, true)
 		layerNorm(h, x, D, b[offLn2G].Data, b[offLn2B].Data)
+		if c.MoE() {
+			ps.moe.forward(c, moeWeightsOf(c, b), x, h, n, par)
+			ps.moe.load(ps.load[l])
+			continue
+		}
 		linear(ff, h, n, D, F, b[offFcW].Data, b[offFcB].Data, false)
 		par(len(ff), grainElems, func(lo, hi int) { kernel.GELU(ff[lo:hi], ff[lo:hi]) })
 		linear(x, ff, n, F, D, b[offOutW].Data, b[offOutB].Data, true)

@@ -61,58 +61,63 @@ func TestSamplerAgreesWithGraphAndReference(t *testing.T) {
 		name string
 		cfg  Config
 	}{{"tiny", tinyConfig()}, {"default", DefaultConfig()}} {
-		t.Run(tc.name, func(t *testing.T) {
-			rng := rand.New(rand.NewPCG(5, 6))
-			p, err := New(tc.cfg, rng)
-			must(t, err)
+		t.Run(tc.name, func(t *testing.T) { testSamplerAgrees(t, tc.cfg, 0.1) })
+	}
+}
+
+// testSamplerAgrees generates from a model of config cfg (perturbed by std) and scores the samples
+// with Generate, LogProbs and a Graph, holding all three to the reference; twice, the second time
+// after an in-place update of the parameters.
+func testSamplerAgrees(t *testing.T, cfg Config, std float64) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	p, err := New(cfg, rng)
+	must(t, err)
+	perturb(p, rng, std)
+	V := cfg.Vocab
+	prompts := [][]int{{1, 2, 3}, {4}, {5, 6, 7, 8, 9}, {2, 2}, {0, 1, 2, 3, 4, 5, 6}}
+	const maxNew, tau = 5, 0.8
+	seqLen := 0
+	for _, pr := range prompts {
+		seqLen = max(seqLen, len(pr)+maxNew-1)
+	}
+	s := NewSampler(p)
+	g, err := NewGraph(p, len(prompts), seqLen, tau)
+	must(t, err)
+	for round := 0; round < 2; round++ {
+		if round == 1 {
+			// Live sharing: the sampler and graph built above follow in-place updates.
 			perturb(p, rng, 0.1)
-			V := tc.cfg.Vocab
-			prompts := [][]int{{1, 2, 3}, {4}, {5, 6, 7, 8, 9}, {2, 2}, {0, 1, 2, 3, 4, 5, 6}}
-			const maxNew, tau = 5, 0.8
-			seqLen := 0
-			for _, pr := range prompts {
-				seqLen = max(seqLen, len(pr)+maxNew-1)
+		}
+		samples, err := s.Generate(prompts, maxNew, tau, -1, rng)
+		must(t, err)
+		completions := make([][]int, len(samples))
+		for i, smp := range samples {
+			if len(smp.Tokens) != maxNew || len(smp.Logp) != maxNew {
+				t.Fatalf("sample %d has %d tokens and %d log-probs, want %d", i, len(smp.Tokens), len(smp.Logp), maxNew)
 			}
-			s := NewSampler(p)
-			g, err := NewGraph(p, len(prompts), seqLen, tau)
-			must(t, err)
-			for round := 0; round < 2; round++ {
-				if round == 1 {
-					// Live sharing: the sampler and graph built above follow in-place updates.
-					perturb(p, rng, 0.1)
+			for _, tok := range smp.Tokens {
+				if tok < 0 || tok >= V {
+					t.Fatalf("sample %d: token %d out of range", i, tok)
 				}
-				samples, err := s.Generate(prompts, maxNew, tau, -1, rng)
-				must(t, err)
-				completions := make([][]int, len(samples))
-				for i, smp := range samples {
-					if len(smp.Tokens) != maxNew || len(smp.Logp) != maxNew {
-						t.Fatalf("sample %d has %d tokens and %d log-probs, want %d", i, len(smp.Tokens), len(smp.Logp), maxNew)
-					}
-					for _, tok := range smp.Tokens {
-						if tok < 0 || tok >= V {
-							t.Fatalf("sample %d: token %d out of range", i, tok)
-						}
-					}
-					completions[i] = smp.Tokens
-				}
-				scored, err := s.LogProbs(prompts, completions, tau)
-				must(t, err)
-				fromGraph := graphLogp(t, g, prompts, completions)
-				for i, smp := range samples {
-					ref := refCompletionLogp(p, prompts[i], smp.Tokens, tau)
-					for k := range smp.Tokens {
-						for _, c := range []struct {
-							what string
-							v    float32
-						}{{"Generate", smp.Logp[k]}, {"LogProbs", scored[i][k]}, {"Graph", fromGraph[i][k]}} {
-							if d := math.Abs(float64(c.v) - ref[k]); d > 1e-4 {
-								t.Errorf("round %d, seq %d, token %d: %s log-prob %v, reference %v", round, i, k, c.what, c.v, ref[k])
-							}
-						}
+			}
+			completions[i] = smp.Tokens
+		}
+		scored, err := s.LogProbs(prompts, completions, tau)
+		must(t, err)
+		fromGraph := graphLogp(t, g, prompts, completions)
+		for i, smp := range samples {
+			ref := refCompletionLogp(p, prompts[i], smp.Tokens, tau)
+			for k := range smp.Tokens {
+				for _, c := range []struct {
+					what string
+					v    float32
+				}{{"Generate", smp.Logp[k]}, {"LogProbs", scored[i][k]}, {"Graph", fromGraph[i][k]}} {
+					if d := math.Abs(float64(c.v) - ref[k]); d > 1e-4 {
+						t.Errorf("round %d, seq %d, token %d: %s log-prob %v, reference %v", round, i, k, c.what, c.v, ref[k])
 					}
 				}
 			}
-		})
+		}
 	}
 }
 
@@ -391,8 +396,9 @@ func groupPrompts(rng *rand.Rand, n, g, vocab int) [][]int {
 // TestGenerateGOMAXPROCS: the samples depend only on the seed, not on how many goroutines
 // compute them (the sampler splits large chunks in two at fixed places, and draws the random
 // numbers in order of sequence on one goroutine).
-func TestGenerateGOMAXPROCS(t *testing.T) {
-	p := newTiny(t, 13)
+func TestGenerateGOMAXPROCS(t *testing.T) { testGenerateGOMAXPROCS(t, newTiny(t, 13)) }
+
+func testGenerateGOMAXPROCS(t *testing.T, p *Params) {
 	prompts := groupPrompts(rand.New(rand.NewPCG(4, 4)), 40, 8, p.Config.Vocab)
 	run := func(procs int) []Sample {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
