@@ -138,7 +138,14 @@ func (b Block) ScaleShape(rows, cols int) (int, int) {
 	return ceilDiv(rows, b.Rows), ceilDiv(cols, b.Cols)
 }
 
-func ceilDiv(n, d int) int { return (n + d - 1) / d }
+// ceilDiv is ⌈n/d⌉ for n ≥ 0, d ≥ 1, without the overflow of (n+d-1)/d for a huge d.
+func ceilDiv(n, d int) int {
+	q := n / d
+	if n%d != 0 {
+		q++
+	}
+	return q
+}
 
 // MatrixShape returns the matrix a tensor of the given shape is quantised as: [n] is treated as
 // [1, n] and [r, c] as itself. Other ranks are an error.

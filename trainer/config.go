@@ -190,6 +190,15 @@ func (c Config) validateFields() error {
 			return fmt.Errorf("trainer: config skills: %w", err)
 		}
 	}
+	// The adaptive tutor unlocks skills on held-out measurements; without any it would teach
+	// the first skills only, silently.
+	if c.Tutor == AdaptiveTutor && c.EvalEvery == 0 && c.SaveEvery == 0 {
+		for _, s := range c.Skills {
+			if len(tutor.Prerequisites(s, c.Skills)) > 0 {
+				return fmt.Errorf("trainer: config eval_every: the adaptive tutor unlocks %s on held-out measurements, and eval_every and save_every are both 0", s)
+			}
+		}
+	}
 	// Rollouts of every skill are capped at the longest answer of any skill (shapes.maxNew).
 	if _, seqLen := c.shapes(); seqLen+1 > c.Model.Ctx {
 		return fmt.Errorf("trainer: config skills: %s need %d positions, model ctx is %d", c.Skills, seqLen+1, c.Model.Ctx)
@@ -207,7 +216,7 @@ func (c Config) validateFields() error {
 		{"temperature", !(c.Temperature > 0) || math.IsInf(c.Temperature, 0), c.Temperature},
 		{"rollout_precision", c.RolloutPrecision < FP32 || c.RolloutPrecision > FP8, c.RolloutPrecision},
 		{"save_precision", c.SavePrecision < FP32 || c.SavePrecision > FP8, c.SavePrecision},
-		{"fp8_block", c.FP8Block < 1, c.FP8Block},
+		{"fp8_block", c.FP8Block < 1 || c.FP8Block > 1<<16, c.FP8Block},
 		{"lr", !(c.LR > 0) || math.IsInf(c.LR, 0), c.LR},
 		{"warmup", c.Warmup < 0, c.Warmup},
 		{"beta1", !(c.Beta1 >= 0 && c.Beta1 < 1), c.Beta1},

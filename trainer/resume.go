@@ -2,6 +2,7 @@ package trainer
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -109,6 +110,9 @@ func ResumeWithRewards(path string, steps int, mix reward.Mix) (*Trainer, error)
 			if !slices.Equal(o.Shape, w.Shape) {
 				return fail(fmt.Errorf("optimizer: tensor %s has shape %v, want %v", s.name, o.Shape, w.Shape))
 			}
+			if o.Dtype != checkpoints.F32 || len(o.Data) != len(s.dst) {
+				return fail(fmt.Errorf("optimizer: tensor %s is %v with %d values, want F32 with %d", s.name, o.Dtype, len(o.Data), len(s.dst)))
+			}
 			copy(s.dst, o.Data)
 		}
 	}
@@ -134,6 +138,9 @@ func ResumeWithRewards(path string, steps int, mix reward.Mix) (*Trainer, error)
 	return t, nil
 }
 
+// ErrNoTutor is ReadSkills' error for a checkpoint written before tutors existed.
+var ErrNoTutor = errors.New("no tutor state (a checkpoint from before tutors)")
+
 // ReadSkills returns the tutor's record of every skill in the checkpoint at path (a checkpoint
 // directory, or a run directory meaning its latest checkpoint): status, carry level, running pass
 // rate and signal, last held-out accuracy, groups practised and share of the next step.
@@ -151,7 +158,7 @@ func ReadSkills(path string) ([]tutor.SkillReport, error) {
 		return nil, fmt.Errorf("trainer: %s: extra: %w", path, err)
 	}
 	if len(ex.Tutor) == 0 {
-		return nil, fmt.Errorf("trainer: %s: no tutor state (a checkpoint from before tutors)", path)
+		return nil, fmt.Errorf("trainer: %s: %w", path, ErrNoTutor)
 	}
 	tu, err := cfg.newTutor()
 	if err != nil {

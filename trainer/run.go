@@ -79,7 +79,11 @@ func (t *Trainer) Run(ctx context.Context, runDir string, report func(Stats)) er
 				heldOut += a.Accuracy() / float64(len(accs))
 				done = done && a.Accuracy() >= t.cfg.TargetAccuracy
 			}
-			t.tutor.Measured(measured)
+			// The tutor hears only the scheduled measurements: one taken because the run
+			// stops here (budget, target, last step) must not steer a run resumed past it.
+			if (t.cfg.EvalEvery > 0 && t.step%t.cfg.EvalEvery == 0) || (t.cfg.SaveEvery > 0 && t.step%t.cfg.SaveEvery == 0) {
+				t.tutor.Measured(measured)
+			}
 			st.Tutor = t.tutor.Report()
 			st.Frontier = tutor.Frontier(st.Tutor)
 			last = last || done

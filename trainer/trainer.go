@@ -248,7 +248,7 @@ func (t *Trainer) Step() (Stats, error) {
 	st.UpdateSeconds = time.Since(updateStart).Seconds()
 	st.StepSeconds = time.Since(start).Seconds()
 	if st.StepSeconds > 0 {
-		st.TokensPerSec = float64(in.answerTokens) / st.StepSeconds
+		st.TokensPerSec = float64(t.stepTokens) / st.StepSeconds
 	}
 	if cfg.SampleEvery > 0 && t.step%cfg.SampleEvery == 0 {
 		st.Samples = t.samplesOf(groups, 2, 4)
@@ -411,12 +411,12 @@ func (t *Trainer) rollouts(n int) ([]*group, float64, error) {
 			prompts = append(prompts, groups[i].prompt)
 		}
 	}
-	start := time.Now()
 	if t.rollParams != nil {
 		if err := roundFP8(t.rollParams, t.policy, cfg.fp8Block()); err != nil {
 			return nil, 0, err
 		}
 	}
+	start := time.Now()
 	samples, err := t.rollSampler.Generate(prompts, t.maxNew, cfg.Temperature, int(arith.End), t.sampleRNG)
 	if err != nil {
 		return nil, 0, fmt.Errorf("trainer: rollout: %w", err)

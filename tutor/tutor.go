@@ -140,7 +140,6 @@ type record struct {
 	Signal   float64     `json:"signal"`
 	HeldOut  float64     `json:"held_out"`
 	Groups   int         `json:"groups"`
-	seen     bool        // PassRate and Signal hold a measurement (false: their priors); Groups > 0
 	skill    arith.Skill
 }
 
@@ -173,7 +172,7 @@ func newBook(o Options) (book, error) {
 		}
 		b.index[s] = i
 		r := &record{Skill: s.String(), skill: s, Status: Learning, HeldOut: -1, Signal: 1, Window: []float64{}}
-		if o.Curriculum <= 0 {
+		if o.Curriculum <= 0 || !hasLadder(s) {
 			r.Level = arith.Hardest
 		}
 		b.recs = append(b.recs, r)
@@ -205,16 +204,19 @@ func (b *book) observe(outcomes []Outcome) {
 		r := b.recs[i]
 		acc := float64(s.correct) / float64(s.completions)
 		sig := float64(s.signal) / float64(s.groups)
-		if r.seen {
+		if r.Groups > 0 {
 			r.PassRate += emaRate * (acc - r.PassRate)
 			r.Signal += emaRate * (sig - r.Signal)
-		} else {
-			r.PassRate, r.Signal, r.seen = acc, sig, true
+		} else { // the first measurement replaces the priors
+			r.PassRate, r.Signal = acc, sig
 		}
 		r.Groups += s.groups
 		b.climb(r, acc)
 	}
 }
+
+// hasLadder reports whether s has carry levels below arith.Hardest (addition and subtraction).
+func hasLadder(s arith.Skill) bool { return s.Kind == arith.Add || s.Kind == arith.Sub }
 
 // climb moves r up its carry ladder once the mean sampled accuracy of its last Window steps at
 // this level reaches Options.Curriculum.
@@ -239,10 +241,17 @@ func (b *book) climb(r *record, acc float64) {
 	}
 }
 
+// measured records held-out accuracies. A skill measured at Mastery or above is lifted to the top
+// of its carry ladder: the held-out set covers every level, so it has learnt them all.
 func (b *book) measured(acc map[arith.Skill]float64) {
 	for s, a := range acc {
 		if i, ok := b.index[s]; ok && a >= 0 && a <= 1 {
-			b.recs[i].HeldOut = a
+			r := b.recs[i]
+			r.HeldOut = a
+			if a >= b.opts.Mastery && r.Level < arith.Hardest {
+				r.Level = arith.Hardest
+				r.Window = r.Window[:0]
+			}
 		}
 	}
 }
@@ -282,6 +291,16 @@ func (b *book) unmarshal(kind string, data []byte) error {
 		return fmt.Errorf("tutor: state has %d skills, the run has %d", len(st.Skills), len(b.recs))
 	}
 	recs := make([]*record, len(b.recs))
+	unlocked := false
+	for _, r := range st.Skills {
+		unlocked = unlocked || (r != nil && r.Status != Locked)
+		if r != nil && r.Status == Locked && kind == "uniform" {
+			return fmt.Errorf("tutor: state of skill %s is locked; the uniform tutor locks nothing", r.Skill)
+		}
+	}
+	if !unlocked {
+		return fmt.Errorf("tutor: state has every skill locked")
+	}
 	for i, r := range st.Skills {
 		want := b.recs[i].skill
 		if r == nil || r.Skill != want.String() {
@@ -296,9 +315,11 @@ func (b *book) unmarshal(kind string, data []byte) error {
 		if bad {
 			return fmt.Errorf("tutor: state of skill %s is invalid: %+v", r.Skill, *r)
 		}
+		if !hasLadder(want) && r.Level != arith.Hardest {
+			return fmt.Errorf("tutor: state of skill %s has carry level %d; it has no ladder", r.Skill, r.Level)
+		}
 		c := *r
 		c.skill = want
-		c.seen = c.Groups > 0
 		c.Window = append([]float64{}, r.Window...)
 		recs[i] = &c
 	}
@@ -309,7 +330,7 @@ func (b *book) unmarshal(kind string, data []byte) error {
 func unit(x float64) bool { return x >= 0 && x <= 1 }
 
 // draw picks an index with probability proportional to w (non-negative, some positive). A single
-// candidate takes no draw, so a one-skill run's problem stream does not depend on the tutor.
+// candidate takes no draw.
 func draw(w []float64, rng *rand.Rand) int {
 	total, last, n := 0.0, -1, 0
 	for i, x := range w {

@@ -137,16 +137,16 @@ func TestAdaptiveUnlocksInOrder(t *testing.T) {
 	}
 }
 
-// A skill still on its carry ladder is not mastered, whatever its held-out accuracy.
-func TestMasteryNeedsTheTopLevel(t *testing.T) {
+// A skill on its carry ladder is mastered by climbing it and then measuring at mastery.
+func TestMasteryAfterTheLadder(t *testing.T) {
 	list := skills(t, "add1,add2")
 	tu, err := NewAdaptive(Options{Skills: list, Curriculum: 0.6, Mastery: 0.9})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tu.Measured(map[arith.Skill]float64{list[0]: 1})
-	if got := status(tu)["add1"]; got != Learning {
-		t.Fatalf("add1 at level 0 with 100%%: %v; want learning", got)
+	tu.Measured(map[arith.Skill]float64{list[0]: 0.5})
+	if got := status(tu)["add1"]; got != Learning || tu.Report()[0].Level != arith.NoCarry {
+		t.Fatalf("add1 at level 0 with 50%%: %v at level %d; want learning at 0", got, tu.Report()[0].Level)
 	}
 	for range 2 * Window {
 		step(tu, map[arith.Skill]float64{list[0]: 1}, nil, 4)
@@ -154,9 +154,13 @@ func TestMasteryNeedsTheTopLevel(t *testing.T) {
 	if l := tu.Report()[0].Level; l != arith.Hardest {
 		t.Fatalf("after %d perfect steps add1 is at level %d; want %d", 2*Window, l, arith.Hardest)
 	}
-	tu.Measured(map[arith.Skill]float64{list[0]: 1})
+	tu.Measured(map[arith.Skill]float64{list[0]: 0.89})
+	if got := status(tu); got["add1"] != Learning || got["add2"] != Locked {
+		t.Fatalf("at the top level with 89%%: %v; want add1 learning, add2 locked", got)
+	}
+	tu.Measured(map[arith.Skill]float64{list[0]: 0.9})
 	if got := status(tu); got["add1"] != Mastered || got["add2"] != Learning {
-		t.Errorf("at the top level: %v; want add1 mastered, add2 learning", got)
+		t.Errorf("at the top level with 90%%: %v; want add1 mastered, add2 learning", got)
 	}
 }
 
@@ -360,7 +364,8 @@ func TestUnmarshalRejects(t *testing.T) {
 		{"other kind", strings.Replace(valid, `"adaptive"`, `"uniform"`, 1), "uniform"},
 		{"fewer skills", `{"kind":"adaptive","skills":[]}`, "0 skills"},
 		{"other skill", strings.Replace(valid, `"add2"`, `"sub2"`, 1), "sub2"},
-		{"null skill", `{"kind":"adaptive","skills":[null,null]}`, "skill 0"},
+		{"null skill", `{"kind":"adaptive","skills":[null,null]}`, "locked"},
+		{"all locked", strings.Replace(valid, `"learning"`, `"locked"`, 1), "every skill locked"},
 		{"bad status", strings.Replace(valid, `"locked"`, `"asleep"`, 1), "asleep"},
 		{"bad level", strings.Replace(valid, `"level":2`, `"level":7`, 1), "invalid"},
 		{"bad rate", strings.Replace(valid, `"pass_rate":0`, `"pass_rate":1.5`, 1), "invalid"},
@@ -433,4 +438,30 @@ func FuzzUnmarshal(f *testing.F) {
 			t.Fatalf("re-reading %s: %v", out, err)
 		}
 	})
+}
+
+// Skills without carries (mul, comp, dsum) start at the top level; a held-out measurement at mastery
+// lifts an addition skill off its ladder, so a skill unlocked already at mastery is mastered at once
+// with the curriculum on, too.
+func TestLadderOnlyForAddSub(t *testing.T) {
+	list := skills(t, "add1,sub1,mul1,comp1,dsum4,add2")
+	tu, err := NewAdaptive(Options{Skills: list, Curriculum: 0.6, Mastery: 0.9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range tu.Report() {
+		want := arith.NoCarry
+		if r.Skill.Kind != arith.Add && r.Skill.Kind != arith.Sub {
+			want = arith.Hardest
+		}
+		if r.Level != want {
+			t.Errorf("%s starts at level %d; want %d", r.Name, r.Level, want)
+		}
+	}
+	tu.Measured(map[arith.Skill]float64{list[0]: 1, list[1]: 0.95, list[2]: 0.92, list[5]: 0.97})
+	got := status(tu)
+	want := map[string]Status{"add1": Mastered, "sub1": Mastered, "mul1": Mastered, "comp1": Learning, "dsum4": Learning, "add2": Mastered}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("after one measurement with the curriculum on: %v; want %v", got, want)
+	}
 }

@@ -163,8 +163,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		rep.HeldOut = append(rep.HeldOut, Accuracy{Skill: s.String(), N: a.N, Correct: a.Correct, Accuracy: a.Accuracy()})
 	}
-	if sk, err := trainer.ReadSkills(dir); err == nil {
+	switch sk, err := trainer.ReadSkills(dir); {
+	case err == nil:
 		rep.Skills = sk
+	case !errors.Is(err, trainer.ErrNoTutor):
+		return err
 	}
 	if rep.Samples, err = sampleGroups(sampler, cfg, *k); err != nil {
 		return err
