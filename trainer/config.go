@@ -58,8 +58,9 @@ type Config struct {
 	RolloutPrecision Precision `json:"rollout_precision"`
 	// SavePrecision is the precision of the weights in checkpoints' model.safetensors: fp8 writes
 	// every matrix as F8_E4M3 with a <name>_scale_inv F32 tensor, as DeepSeek-V3 ships, about 4x
-	// smaller; the optimizer state stays FP32, and a run resumed from such a checkpoint continues
-	// from the rounded weights (not bit-exact) [fp32].
+	// smaller; the optimizer state stays FP32, the held-out accuracy recorded with a checkpoint
+	// (and so the best one) is the rounded weights', and a run resumed from such a checkpoint
+	// continues from the rounded weights (not bit-exact) [fp32].
 	SavePrecision Precision `json:"save_precision"`
 	// FP8Block is the side of the square blocks that share one FP8 scale [128].
 	FP8Block int `json:"fp8_block"`
@@ -73,6 +74,10 @@ type Config struct {
 	Beta2 float64 `json:"beta2"`
 	// AdamEps is Adam's denominator epsilon [1e-8].
 	AdamEps float64 `json:"adam_eps"`
+	// RouterBiasRate is γ of DeepSeek-V3's auxiliary-loss-free load balancing, for a policy with
+	// routed experts (model.Config.Experts): after every step each layer's selection bias moves
+	// γ toward balance, b_i += γ·sign(mean load − load_i) [0.001].
+	RouterBiasRate float64 `json:"router_bias_rate"`
 	// WeightDecay is AdamW's decoupled decay on matrices and embeddings, not biases or gains [0].
 	WeightDecay float64 `json:"weight_decay"`
 	// GradClip rescales the gradient to at most this global L2 norm; 0 disables [1].
@@ -131,37 +136,38 @@ type Config struct {
 // Default returns the default run: 2-digit addition from random weights.
 func Default() Config {
 	return Config{
-		Model:         model.DefaultConfig(),
-		Skills:        Skills{{Kind: arith.Add, Digits: 2}},
-		Tutor:         AdaptiveTutor,
-		Mastery:       0.95,
-		Review:        0.2,
-		Rewards:       "partial=1,correct=0,format=0",
-		Steps:         2500,
-		Seed:          1,
-		Prompts:       64,
-		G:             8,
-		Temperature:   1,
-		FP8Block:      128,
-		LR:            1e-3,
-		Warmup:        20,
-		Beta1:         0.9,
-		Beta2:         0.999,
-		AdamEps:       1e-8,
-		GradClip:      1,
-		Eps:           0.2,
-		Mu:            1,
-		Beta:          0,
-		UniformKL:     0.02,
-		TargetEntropy: 0.4,
-		Norm:          PerToken,
-		ScaleStd:      true,
-		Credit:        ProcessCredit,
-		Curriculum:    0.6,
-		EvalEvery:     50,
-		EvalSize:      500,
-		SaveEvery:     100,
-		SampleEvery:   100,
+		Model:          model.DefaultConfig(),
+		Skills:         Skills{{Kind: arith.Add, Digits: 2}},
+		Tutor:          AdaptiveTutor,
+		Mastery:        0.95,
+		Review:         0.2,
+		Rewards:        "partial=1,correct=0,format=0",
+		Steps:          2500,
+		Seed:           1,
+		Prompts:        64,
+		G:              8,
+		Temperature:    1,
+		FP8Block:       128,
+		RouterBiasRate: 0.001,
+		LR:             1e-3,
+		Warmup:         20,
+		Beta1:          0.9,
+		Beta2:          0.999,
+		AdamEps:        1e-8,
+		GradClip:       1,
+		Eps:            0.2,
+		Mu:             1,
+		Beta:           0,
+		UniformKL:      0.02,
+		TargetEntropy:  0.4,
+		Norm:           PerToken,
+		ScaleStd:       true,
+		Credit:         ProcessCredit,
+		Curriculum:     0.6,
+		EvalEvery:      50,
+		EvalSize:       500,
+		SaveEvery:      100,
+		SampleEvery:    100,
 	}
 }
 
@@ -216,6 +222,7 @@ func (c Config) validateFields() error {
 		{"temperature", !(c.Temperature > 0) || math.IsInf(c.Temperature, 0), c.Temperature},
 		{"rollout_precision", c.RolloutPrecision < FP32 || c.RolloutPrecision > FP8, c.RolloutPrecision},
 		{"save_precision", c.SavePrecision < FP32 || c.SavePrecision > FP8, c.SavePrecision},
+		{"router_bias_rate", !(c.RouterBiasRate >= 0) || math.IsInf(c.RouterBiasRate, 0), c.RouterBiasRate},
 		{"fp8_block", c.FP8Block < 1 || c.FP8Block > 1<<16, c.FP8Block},
 		{"lr", !(c.LR > 0) || math.IsInf(c.LR, 0), c.LR},
 		{"warmup", c.Warmup < 0, c.Warmup},

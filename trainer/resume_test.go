@@ -31,6 +31,10 @@ func TestResumeExact(t *testing.T) {
 				{Kind: arith.Composite, Digits: 1}}
 			c.Width = 2
 		}},
+		// Routed experts: the selection bias follows the load, not the gradient.
+		{"moe", func(c *Config) {
+			c.Model.Experts, c.Model.SharedExperts, c.Model.TopK, c.Model.ExpertDFF = 4, 1, 2, 8
+		}},
 		{"uniform", func(c *Config) {
 			c.Skills = Skills{{Kind: arith.Add, Digits: 1}, {Kind: arith.Sub, Digits: 1}}
 			c.Tutor = UniformTutor

@@ -95,6 +95,12 @@ func (t *Trainer) Run(ctx context.Context, runDir string, report func(Stats)) er
 		if report != nil {
 			report(st)
 		}
+		if (last || saveNow) && heldOut >= 0 && t.cfg.SavePrecision == FP8 {
+			// The checkpoint holds the rounded weights: best is chosen by what it holds.
+			if heldOut, err = t.heldOutFP8(); err != nil {
+				return err
+			}
+		}
 		if last || saveNow {
 			if err := t.checkpoint(runDir, heldOut, &best); err != nil {
 				return err
@@ -114,6 +120,25 @@ func (t *Trainer) Run(ctx context.Context, runDir string, report func(Stats)) er
 		}
 	}
 	return ctx.Err()
+}
+
+// heldOutFP8 is the mean held-out greedy accuracy of the policy with its matrices rounded to FP8,
+// as a checkpoint saved at SavePrecision FP8 holds it.
+func (t *Trainer) heldOutFP8() (float64, error) {
+	p := t.policy.Clone()
+	if err := roundFP8(p, t.policy, t.cfg.fp8Block()); err != nil {
+		return 0, err
+	}
+	s := model.NewSampler(p)
+	mean := 0.0
+	for _, sk := range t.cfg.Skills {
+		a, err := Greedy(s, t.heldOut[sk], t.cfg.Width, 0)
+		if err != nil {
+			return 0, err
+		}
+		mean += a.Accuracy() / float64(len(t.cfg.Skills))
+	}
+	return mean, nil
 }
 
 // BestFile names the file of a run folder that holds the directory name of its best checkpoint:

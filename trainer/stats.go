@@ -37,12 +37,15 @@ type Stats struct {
 	// HeldOut is greedy accuracy on the fixed held-out problems, per skill, on steps that measure it.
 	HeldOut map[string]float64 `json:"held_out,omitempty"`
 
-	UniformKL     float64 `json:"uniform_kl"` // β_u this step
-	Loss          float64 `json:"loss"`
-	KL            float64 `json:"kl"`        // k3 KL to the initial policy, per answer token
-	ClipFrac      float64 `json:"clip_frac"` // answer tokens whose ratio was clipped
-	Entropy       float64 `json:"entropy"`   // mean policy entropy at answer tokens (nats)
-	GradNorm      float64 `json:"grad_norm"` // before clipping
+	UniformKL float64 `json:"uniform_kl"` // β_u this step
+	Loss      float64 `json:"loss"`
+	KL        float64 `json:"kl"`        // k3 KL to the initial policy, per answer token
+	ClipFrac  float64 `json:"clip_frac"` // answer tokens whose ratio was clipped
+	Entropy   float64 `json:"entropy"`   // mean policy entropy at answer tokens (nats)
+	GradNorm  float64 `json:"grad_norm"` // before clipping
+	// LoadImbalance is the most loaded routed expert's share over the mean, in the worst layer
+	// (1: balanced); absent for a dense policy.
+	LoadImbalance float64 `json:"load_imbalance,omitempty"`
 	LR            float64 `json:"lr"`
 	CompletionLen float64 `json:"completion_len"` // mean answer tokens
 
@@ -238,6 +241,9 @@ func (s Stats) Line() string {
 	sort.Strings(names)
 	for _, k := range names {
 		fmt.Fprintf(&b, " %s %.3f", k, s.Rewards[k])
+	}
+	if s.LoadImbalance > 0 {
+		fmt.Fprintf(&b, " load_imbalance %.2f", s.LoadImbalance)
 	}
 	fmt.Fprintf(&b, " zero_std %.2f no_signal %.2f entropy %.3f kl %.4f clip %.3f len %.2f tok/s %.0f step_s %.2f",
 		s.FracZeroStd, s.FracNoSignal, s.Entropy, s.KL, s.ClipFrac, s.CompletionLen, s.TokensPerSec, s.StepSeconds)

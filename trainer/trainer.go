@@ -242,6 +242,7 @@ func (t *Trainer) Step() (Stats, error) {
 	st.Frontier = tutor.Frontier(t.tutor.Report())
 	t.steerEntropy(st.Entropy)
 	st.Loss, st.GradNorm, st.LR = loss, gradNorm, lr
+	st.LoadImbalance = imbalance(in.expertLoad)
 	st.FracZeroStd = zeroStd
 	st.RolloutSeconds = rolloutSecs
 	st.Tokens = t.stepTokens
@@ -332,6 +333,23 @@ func (t *Trainer) restore(s stepSnapshot) error {
 	return nil
 }
 
+// imbalance is the most loaded expert's load over the mean load, in the worst layer (1 is perfect
+// balance); 0 for a dense policy.
+func imbalance(load [][]int) float64 {
+	worst := 0.0
+	for _, layer := range load {
+		total, top := 0, 0
+		for _, n := range layer {
+			total += n
+			top = max(top, n)
+		}
+		if total > 0 {
+			worst = math.Max(worst, float64(top)*float64(len(layer))/float64(total))
+		}
+	}
+	return worst
+}
+
 // outcomes is how each group went, for the tutor.
 func outcomes(groups []*group) []tutor.Outcome {
 	out := make([]tutor.Outcome, len(groups))
@@ -379,6 +397,9 @@ func (t *Trainer) update(in *batchInputs, lr float64) (loss, gradNorm float64, e
 			return 0, 0, fmt.Errorf("trainer: step %d: forward/backward: %w", t.step+1, err)
 		}
 		loss = sg.obj.Loss()
+		if load := sg.model.ExpertLoad(); load != nil {
+			in.expertLoad = load
+		}
 		if err := sg.model.Grads(sg.grads); err != nil {
 			return 0, 0, fmt.Errorf("trainer: step %d: %w", t.step+1, err)
 		}
@@ -395,6 +416,12 @@ func (t *Trainer) update(in *batchInputs, lr float64) (loss, gradNorm float64, e
 		}
 		t.opt.step(t.policy.Tensors, sg.grads, lr)
 		sg.vm.Reset()
+	}
+	if in.expertLoad != nil {
+		// The selection bias is not trained by gradient: it follows the load (model.Params.UpdateRouterBias).
+		if err := t.policy.UpdateRouterBias(in.expertLoad, t.cfg.RouterBiasRate); err != nil {
+			return 0, 0, fmt.Errorf("trainer: step %d: %w", t.step+1, err)
+		}
 	}
 	return loss, gradNorm, nil
 }
@@ -506,6 +533,7 @@ type batchInputs struct {
 	adv, oldLogp, refLogp, weight []float32
 	answerTokens, answerSeqs      int
 	diag                          diagnostics
+	expertLoad                    [][]int // token-slots per layer and routed expert, last pass; nil when dense
 }
 
 func (t *Trainer) batchInputs(groups []*group) (*batchInputs, error) {

@@ -294,3 +294,48 @@ func TestStepReportsSkills(t *testing.T) {
 		t.Errorf("frontier %v; want add1, sub1, dsum4", st.Frontier)
 	}
 }
+
+// With routed experts, every step moves the selection bias toward balance and reports the load
+// imbalance; a dense run reports none.
+func TestMoEStep(t *testing.T) {
+	cfg := tinyConfig()
+	cfg.Model.Experts, cfg.Model.SharedExperts, cfg.Model.TopK, cfg.Model.ExpertDFF = 4, 1, 2, 8
+	tr, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bias := func() []float32 {
+		for _, w := range tr.Policy().Tensors {
+			if strings.HasSuffix(w.Name, "moe.router.bias") {
+				return append([]float32(nil), w.Data...)
+			}
+		}
+		t.Fatal("no router bias")
+		return nil
+	}
+	before := bias()
+	st, err := tr.Step()
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := bias()
+	moved := 0
+	for i := range before {
+		if d := math.Abs(float64(after[i] - before[i])); d != 0 {
+			moved++
+			if math.Abs(d-cfg.RouterBiasRate) > 1e-6 {
+				t.Errorf("bias %d moved by %v; want ±%v", i, d, cfg.RouterBiasRate)
+			}
+		}
+	}
+	if moved == 0 || !(st.LoadImbalance >= 1) {
+		t.Errorf("after a step: %d biases moved, load imbalance %v; want some moved and imbalance >= 1", moved, st.LoadImbalance)
+	}
+	dense, err := New(tinyConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := dense.Step(); err != nil || st.LoadImbalance != 0 {
+		t.Errorf("dense step: load imbalance %v, %v; want 0", st.LoadImbalance, err)
+	}
+}

@@ -22,6 +22,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -146,9 +147,10 @@ func run(_ context.Context, args []string, stdout, stderr io.Writer) error {
 		if n := s.Widen(cfg.Width).PromptLen() + s.MaxAnswerLen(); n > cfg.Model.Ctx {
 			return fmt.Errorf("-skills %s: needs %d positions, the model has %d", s, n, cfg.Model.Ctx)
 		}
-		// Held out of the skill's training split, drawn from a seed other than the run's own
-		// evaluation set.
-		r, err := score(sampler, cfg, s.String()+" (held-out)", arith.HeldOutSet(s, *n, cfg.Seed+1), *show, *byDigits)
+		// Held out of the skill's training split, from a seed other than the run's own evaluation
+		// set where the skill is large enough to draw from; a small skill's held-out split is
+		// enumerated, and scored once per distinct problem.
+		r, err := score(sampler, cfg, s.String()+" (held-out)", distinct(arith.HeldOutSet(s, *n, cfg.Seed+1)), *show, *byDigits)
 		if err != nil {
 			return err
 		}
@@ -217,6 +219,19 @@ func readFile(path string) ([]arith.Problem, error) {
 	return problems, nil
 }
 
+// distinct drops repeated problems, keeping the first of each.
+func distinct(ps []arith.Problem) []arith.Problem {
+	seen := make(map[string]bool, len(ps))
+	out := ps[:0:0]
+	for _, p := range ps {
+		if k := p.String(); !seen[k] {
+			seen[k] = true
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // score decodes every problem greedily, written as the run wrote its prompts (Config.Width).
 func score(s *model.Sampler, cfg trainer.Config, name string, problems []arith.Problem, show int, byDigits bool) (result, error) {
 	r := result{File: name}
@@ -248,10 +263,12 @@ func score(s *model.Sampler, cfg trainer.Config, name string, problems []arith.P
 		}
 		by[w] = append(by[w], p)
 	}
-	for d := 1; d <= 18; d++ {
-		if len(by[d]) == 0 {
-			continue
-		}
+	digits := make([]int, 0, len(by))
+	for d := range by {
+		digits = append(digits, d)
+	}
+	sort.Ints(digits)
+	for _, d := range digits {
 		a, err := trainer.Greedy(s, by[d], cfg.Width, 0)
 		if err != nil {
 			return result{}, fmt.Errorf("%s: %w", name, err)

@@ -109,8 +109,9 @@ func TestEvalByDigits(t *testing.T) {
 		}
 		rs = append(rs, r)
 	}
-	if len(rs) != 2 || rs[0].File != "mixed.jsonl" || rs[1].File != "add1 (held-out)" || rs[1].N != 30 {
-		t.Fatalf("results %+v; want mixed.jsonl and 30 held-out add1 problems", rs)
+	// add1 has 100 problems, 5% of them held out: scored once each, however many were asked for.
+	if len(rs) != 2 || rs[0].File != "mixed.jsonl" || rs[1].File != "add1 (held-out)" || rs[1].N < 1 || rs[1].N > 15 {
+		t.Fatalf("results %+v; want mixed.jsonl and the few distinct held-out add1 problems", rs)
 	}
 	want := map[int]int{2: 2, 1: 1} // 98+45 and 0+25 have a 2-digit operand, 3+4 none
 	for _, r := range rs[:1] {

@@ -51,8 +51,12 @@ type Report struct {
 	Step          int            `json:"step"`
 	Config        trainer.Config `json:"config"`
 	Params        int            `json:"params"`
-	Tensors       []TensorStats  `json:"tensors"`
-	HeldOut       []Accuracy     `json:"held_out"`
+	ActiveParams  int            `json:"active_params"` // used per token (fewer than params with routed experts)
+	// ExpertLoad is, per layer and routed expert, the share of token-slots routed to it while
+	// decoding the held-out problems (absent for a dense policy).
+	ExpertLoad [][]float64   `json:"expert_load,omitempty"`
+	Tensors    []TensorStats `json:"tensors"`
+	HeldOut    []Accuracy    `json:"held_out"`
 	// Skills is the tutor's record at this checkpoint (absent in checkpoints from before tutors).
 	Skills  []tutor.SkillReport `json:"skills,omitempty"`
 	Samples []Group             `json:"samples"`
@@ -130,7 +134,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	rep := Report{Checkpoint: dir, FormatVersion: checkpoints.FormatVersion, Step: ck.Step, Config: cfg,
-		Params: cfg.Model.NumParams()}
+		Params: cfg.Model.NumParams(), ActiveParams: cfg.Model.ActiveParams()}
 	// FP8 weights (SavePrecision fp8) are summarised by their dequantised values.
 	deq, err := checkpoints.DequantizeWeights(ck.Weights, fp8.Block{Rows: cfg.FP8Block, Cols: cfg.FP8Block})
 	if err != nil {
@@ -161,6 +165,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
+		for l, layer := range sampler.ExpertLoad() { // the last decode's load (one per skill up to 512 problems)
+			if len(rep.ExpertLoad) <= l {
+				rep.ExpertLoad = append(rep.ExpertLoad, make([]float64, len(layer)))
+			}
+			for e, n := range layer {
+				rep.ExpertLoad[l][e] += float64(n)
+			}
+		}
 		rep.HeldOut = append(rep.HeldOut, Accuracy{Skill: s.String(), N: a.N, Correct: a.Correct, Accuracy: a.Accuracy()})
 	}
 	switch sk, err := trainer.ReadSkills(dir); {
@@ -168,6 +180,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		rep.Skills = sk
 	case !errors.Is(err, trainer.ErrNoTutor):
 		return err
+	}
+	for _, layer := range rep.ExpertLoad {
+		total := 0.0
+		for _, n := range layer {
+			total += n
+		}
+		for e := range layer {
+			if total > 0 {
+				layer[e] /= total
+			}
+		}
 	}
 	if rep.Samples, err = sampleGroups(sampler, cfg, *k); err != nil {
 		return err
@@ -271,8 +294,8 @@ func printReport(w io.Writer, rep Report) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "checkpoint %s: format version %d, step %d, %d parameters\nconfig\n  %s\n",
-		rep.Checkpoint, rep.FormatVersion, rep.Step, rep.Params, cfgJSON)
+	fmt.Fprintf(w, "checkpoint %s: format version %d, step %d, %d parameters (%d active per token)\nconfig\n  %s\n",
+		rep.Checkpoint, rep.FormatVersion, rep.Step, rep.Params, rep.ActiveParams, cfgJSON)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "tensor\tshape\tdtype\tmean\tstd\tmin\tmax\tL2\tNaN\tInf\t")
 	for _, t := range rep.Tensors {
@@ -294,6 +317,12 @@ func printReport(w io.Writer, rep Report) error {
 		fmt.Fprintln(w, "held-out greedy accuracy")
 		for _, a := range rep.HeldOut {
 			fmt.Fprintf(w, "  %-6s %4d/%-4d %6.2f%%\n", a.Skill, a.Correct, a.N, 100*a.Accuracy)
+		}
+	}
+	for l, layer := range rep.ExpertLoad {
+		fmt.Fprintf(w, "expert load, layer %d (share of token-slots on the held-out problems; balanced: %.1f%%)\n", l, 100/float64(len(layer)))
+		for e, share := range layer {
+			fmt.Fprintf(w, "  expert %2d %5.1f%% %s\n", e, 100*share, strings.Repeat("#", int(math.Round(share*float64(len(layer))*10))))
 		}
 	}
 	for _, g := range rep.Samples {

@@ -52,6 +52,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	logEvery := fs.Int("log-every", 10, "print one metrics line every `N` steps (0: never)")
 	quiet := fs.Bool("quiet", false, "no progress bar (lines and samples only)")
 	resume := fs.String("resume", "", "continue the run in `DIR` (a run or checkpoint folder) where it stopped; only -steps may change")
+	moe := fs.Bool("moe", false, "replace each MLP by a fine-grained mixture of experts: 16 routed experts of a quarter of -d-ff, 1 shared, top-3 (the dense model's active parameters)")
 	price := fs.Float64("price", trainer.DefaultCorePrice, "dollars per core-hour for the cost summary")
 	preset := fs.String("preset", "quick", "start from a documented bundle of settings: "+presetUsage()+"; other flags override it")
 	bindConfig(fs, &cfg)
@@ -63,6 +64,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	}
 	if cfg, err = applyPreset(fs, *preset, cfg); err != nil {
 		return err
+	}
+	if *moe {
+		if *resume != "" {
+			return errors.New("-moe: a resumed run keeps its checkpoint's model")
+		}
+		if cfg.Model.Experts == 0 {
+			cfg.Model.Experts, cfg.Model.SharedExperts, cfg.Model.TopK, cfg.Model.ExpertDFF = 16, 1, 3, cfg.Model.DFF/4
+		}
 	}
 	var t *trainer.Trainer
 	if *resume != "" {
@@ -77,6 +86,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		if t, err = trainer.New(cfg); err != nil {
 			return err
 		}
+	}
+	if cfg.Model.MoE() {
+		fmt.Fprintf(stdout, "mixture of experts: %d routed (top-%d) + %d shared experts of width %d per layer; %d parameters, %d active per token\n",
+			cfg.Model.Experts, cfg.Model.TopK, cfg.Model.SharedExperts, cfg.Model.ExpertDFF, cfg.Model.NumParams(), cfg.Model.ActiveParams())
 	}
 	fmt.Fprintf(stdout, "run %s: %s, %d params, %d steps of %d problems x %d, rewards %s\n",
 		*out, cfg.Skills, cfg.Model.NumParams(), cfg.Steps, cfg.Prompts, cfg.G, cfg.Rewards)
@@ -163,6 +176,11 @@ func bindConfig(fs *flag.FlagSet, cfg *trainer.Config) {
 	fs.IntVar(&cfg.Model.Heads, "heads", cfg.Model.Heads, "attention heads")
 	fs.IntVar(&cfg.Model.DFF, "d-ff", cfg.Model.DFF, "MLP hidden width")
 	fs.IntVar(&cfg.Model.Ctx, "ctx", cfg.Model.Ctx, "context length (positions)")
+	fs.IntVar(&cfg.Model.Experts, "experts", cfg.Model.Experts, "routed experts per layer (0: dense MLP; see -moe)")
+	fs.IntVar(&cfg.Model.SharedExperts, "shared-experts", cfg.Model.SharedExperts, "shared experts per layer, with -experts")
+	fs.IntVar(&cfg.Model.TopK, "top-k", cfg.Model.TopK, "routed experts per token, with -experts")
+	fs.IntVar(&cfg.Model.ExpertDFF, "expert-d-ff", cfg.Model.ExpertDFF, "hidden width of one expert, with -experts")
+	fs.Float64Var(&cfg.RouterBiasRate, "router-bias-rate", cfg.RouterBiasRate, "step of the experts' load-balancing selection bias (DeepSeek-V3's gamma)")
 	fs.Float64Var(&cfg.Curriculum, "curriculum", cfg.Curriculum, "sampled accuracy that moves the curriculum up a level (0: all problems from the start)")
 	fs.Float64Var(&cfg.Eps, "eps", cfg.Eps, "PPO clip range")
 	fs.Float64Var(&cfg.EpsHigh, "eps-high", cfg.EpsHigh, "upper clip range, DAPO clip-higher (0: same as -eps)")
@@ -210,7 +228,7 @@ func progress(cfg trainer.Config, s trainer.Stats) string {
 }
 
 // notConfig are the flags that a resume may set freely.
-var notConfig = map[string]bool{"steps": true, "out": true, "log-every": true, "quiet": true, "resume": true, "preset": true, "price": true}
+var notConfig = map[string]bool{"steps": true, "out": true, "log-every": true, "quiet": true, "resume": true, "preset": true, "price": true, "moe": true}
 
 func presetUsage() string {
 	var parts []string
