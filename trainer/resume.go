@@ -43,6 +43,14 @@ func Resume(path string, steps int) (*Trainer, error) {
 // (NewWithRewards): mix must be the run's own composition, its spec equal to the checkpoint's
 // Config.Rewards. A nil mix parses Config.Rewards against the built-ins, as Resume does.
 func ResumeWithRewards(path string, steps int, mix reward.Mix) (*Trainer, error) {
+	return ResumeWith(path, steps, Options{Rewards: mix})
+}
+
+// ResumeWith is Resume for a run built by NewWith: o.Rewards as for ResumeWithRewards, and
+// o.Tutor, when not nil, a fresh tutor of the run's kind, into which the checkpoint's tutor state
+// is read.
+func ResumeWith(path string, steps int, o Options) (*Trainer, error) {
+	mix := o.Rewards
 	ck, err := checkpoints.Load(path)
 	if err != nil {
 		return nil, fmt.Errorf("trainer: resume: %w", err)
@@ -73,12 +81,10 @@ func ResumeWithRewards(path string, steps int, mix reward.Mix) (*Trainer, error)
 	}
 	// New validates the config and re-creates the initial weights (and so the reference) from the seed.
 	var t *Trainer
-	if mix == nil {
-		t, err = New(cfg)
-	} else if mix.String() != cfg.Rewards {
+	if mix != nil && mix.String() != cfg.Rewards {
 		err = fmt.Errorf("rewards %q differ from the run's %q", mix.String(), cfg.Rewards)
 	} else {
-		t, err = NewWithRewards(cfg, mix)
+		t, err = NewWith(cfg, o)
 	}
 	if err != nil {
 		return fail(err)

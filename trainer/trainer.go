@@ -84,19 +84,41 @@ type stepGraph struct {
 
 // New builds a trainer from random weights.
 func New(cfg Config) (*Trainer, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-	mix, err := reward.Builtins().ParseSpec(cfg.Rewards)
-	if err != nil {
-		return nil, fmt.Errorf("trainer: rewards: %w", err)
-	}
-	return NewWithRewards(cfg, mix)
+	return NewWith(cfg, Options{})
 }
 
 // NewWithRewards builds a trainer from random weights with an already-composed reward mix (for
 // rewards registered outside the built-ins); cfg.Rewards should be mix.String().
 func NewWithRewards(cfg Config, mix reward.Mix) (*Trainer, error) {
+	if len(mix) == 0 {
+		return nil, fmt.Errorf("trainer: empty reward mix")
+	}
+	return NewWith(cfg, Options{Rewards: mix})
+}
+
+// Options are the parts of a run a caller may supply as Go values rather than by name in Config.
+type Options struct {
+	// Rewards, when not nil, is the reward composition (for rewards registered outside the
+	// built-ins); Config.Rewards should be its String(). Nil parses Config.Rewards.
+	Rewards reward.Mix
+	// Tutor, when not nil, picks the problems instead of the one Config.Tutor names: any type
+	// with the tutor.Tutor methods. It must be fresh (nothing observed yet) and teach
+	// Config.Skills; its JSON state goes into every checkpoint.
+	Tutor tutor.Tutor
+}
+
+// NewWith builds a trainer from random weights with the given options.
+func NewWith(cfg Config, o Options) (*Trainer, error) {
+	mix := o.Rewards
+	if mix == nil {
+		if err := cfg.Validate(); err != nil {
+			return nil, err
+		}
+		var err error
+		if mix, err = reward.Builtins().ParseSpec(cfg.Rewards); err != nil {
+			return nil, fmt.Errorf("trainer: rewards: %w", err)
+		}
+	}
 	if err := cfg.validateFields(); err != nil {
 		return nil, err
 	}
@@ -110,8 +132,10 @@ func NewWithRewards(cfg Config, mix reward.Mix) (*Trainer, error) {
 		return nil, fmt.Errorf("trainer: %w", err)
 	}
 	t.problemSrc, t.sampleSrc = rand.NewPCG(cfg.Seed, 1), rand.NewPCG(cfg.Seed, 2)
-	if t.tutor, err = cfg.newTutor(); err != nil {
-		return nil, fmt.Errorf("trainer: %w", err)
+	if t.tutor = o.Tutor; t.tutor == nil {
+		if t.tutor, err = cfg.newTutor(); err != nil {
+			return nil, fmt.Errorf("trainer: %w", err)
+		}
 	}
 	t.uniformKL = cfg.UniformKL
 	t.problemRNG, t.sampleRNG = rand.New(t.problemSrc), rand.New(t.sampleSrc)
