@@ -558,10 +558,13 @@ func (ps *pass) attention(s *Sampler, att, qkv []float32, rows []row, l int, par
 					sc[t] = dot(q, k) * scale
 					mx = max(mx, sc[t])
 				}
-				var sum float32
 				for t := range sc {
-					sc[t] = float32(math.Exp(float64(sc[t] - mx)))
-					sum += sc[t]
+					sc[t] -= mx
+				}
+				kernel.Exp(sc, sc)
+				var sum float32
+				for _, e := range sc {
+					sum += e
 				}
 				o := att[i*D+j*d : i*D+(j+1)*d]
 				clear(o)
