@@ -11,6 +11,7 @@ import (
 func benchTrainer(b *testing.B) *Trainer {
 	b.Helper()
 	cfg := Default()
+	cfg.Prompts = 64 // 64 problems × 8 answers = the peer's 512 sequences
 	cfg.Curriculum = 0
 	t, err := New(cfg)
 	if err != nil {

@@ -36,7 +36,7 @@ type Config struct {
 	// scored and logged but does not move the policy [partial=1,correct=0,format=0].
 	Rewards string `json:"rewards"`
 
-	// Steps is the number of optimisation steps of the run [2500].
+	// Steps is the number of optimisation steps of the run [6000].
 	Steps int `json:"steps"`
 	// Minutes, when positive, ends the run (with a measured, saved checkpoint) at the first step
 	// that finishes after this many minutes of wall time since Run began, if Steps has not ended
@@ -44,7 +44,9 @@ type Config struct {
 	Minutes float64 `json:"minutes"`
 	// Seed seeds every random source of the run: initial weights, problems and sampling [1].
 	Seed uint64 `json:"seed"`
-	// Prompts is the number of distinct problems per step [64].
+	// Prompts is the number of distinct problems per step; measured on add2, 32 reached 99%
+	// held-out accuracy in fewer sampled answers than 64 (755k against over 900k), at half the
+	// cost a step [32].
 	Prompts int `json:"prompts"`
 	// G is the group size: completions sampled per problem [8].
 	G int `json:"g"`
@@ -142,9 +144,9 @@ func Default() Config {
 		Mastery:        0.95,
 		Review:         0.2,
 		Rewards:        "partial=1,correct=0,format=0",
-		Steps:          2500,
+		Steps:          6000,
 		Seed:           1,
-		Prompts:        64,
+		Prompts:        32,
 		G:              8,
 		Temperature:    1,
 		FP8Block:       128,
