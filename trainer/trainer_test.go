@@ -262,41 +262,42 @@ func TestMinutesBudget(t *testing.T) {
 	}
 }
 
-// Every step reports each practised skill, and the step's groups add up.
+// Every step reports each practised skill, and the step's groups add up; at the start the adaptive
+// tutor teaches the foundation (the first skill) alone.
 func TestStepReportsSkills(t *testing.T) {
 	cfg := tinyConfig()
 	cfg.Model.Ctx = 16
 	cfg.Skills = Skills{{Kind: arith.Add, Digits: 1}, {Kind: arith.Sub, Digits: 1}, {Kind: arith.DigitSum, Digits: 4}}
-	cfg.Width = 2
 	cfg.Prompts = 16
-	tr, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := tr.Step()
-	if err != nil {
-		t.Fatal(err)
-	}
-	groups := 0
-	for name, sk := range st.Skills {
-		if name != "add1" && name != "sub1" && name != "dsum4" {
-			t.Errorf("step practised %s, which the run does not teach", name)
+	for _, kind := range []TutorKind{AdaptiveTutor, UniformTutor} {
+		cfg.Tutor = kind
+		tr, err := New(cfg)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if sk.Groups <= 0 || sk.Accuracy < 0 || sk.Accuracy > 1 || sk.FracNoSignal < 0 || sk.FracNoSignal > 1 {
-			t.Errorf("%s: %+v", name, sk)
+		st, err := tr.Step()
+		if err != nil {
+			t.Fatal(err)
 		}
-		groups += sk.Groups
-	}
-	if groups != cfg.Prompts {
-		t.Errorf("skills report %d groups; the step had %d", groups, cfg.Prompts)
-	}
-	if len(st.Frontier) != 3 {
-		t.Errorf("frontier %v; want add1, sub1, dsum4", st.Frontier)
+		groups := 0
+		for name, sk := range st.Skills {
+			if kind == AdaptiveTutor && name != "add1" {
+				t.Errorf("adaptive: first step practised %s; only the foundation add1 is unlocked", name)
+			}
+			if sk.Groups <= 0 || sk.Accuracy < 0 || sk.Accuracy > 1 || sk.FracNoSignal < 0 || sk.FracNoSignal > 1 {
+				t.Errorf("%v: %s: %+v", kind, name, sk)
+			}
+			groups += sk.Groups
+		}
+		if groups != cfg.Prompts {
+			t.Errorf("%v: skills report %d groups; the step had %d", kind, groups, cfg.Prompts)
+		}
+		if want := map[TutorKind]int{AdaptiveTutor: 1, UniformTutor: 3}[kind]; len(st.Frontier) != want {
+			t.Errorf("%v: frontier %v; want %d skills", kind, st.Frontier, want)
+		}
 	}
 }
 
-// With routed experts, every step moves the selection bias toward balance and reports the load
-// imbalance; a dense run reports none.
 func TestMoEStep(t *testing.T) {
 	cfg := tinyConfig()
 	cfg.Model.Experts, cfg.Model.SharedExperts, cfg.Model.TopK, cfg.Model.ExpertDFF = 4, 1, 2, 8

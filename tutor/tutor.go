@@ -422,8 +422,8 @@ func (u *Uniform) UnmarshalJSON(data []byte) error { return u.unmarshal("uniform
 // once.
 type Adaptive struct{ book }
 
-// NewAdaptive returns the adaptive tutor of the given skills, with the roots of the prerequisite
-// order unlocked.
+// NewAdaptive returns the adaptive tutor of the given skills, with the first (the foundation, see
+// Prerequisites) unlocked.
 func NewAdaptive(o Options) (*Adaptive, error) {
 	b, err := newBook(o)
 	if err != nil {
@@ -440,9 +440,20 @@ func NewAdaptive(o Options) (*Adaptive, error) {
 
 // Prerequisites returns the skills of list that s builds on: the same operation at the next
 // narrower width present (add2 for add3, or add1 if there is no add2); for the composite
-// (a op b) op c, the one-digit add, sub and mul present. Digit sums, and the narrowest width of
-// each operation, have none.
+// (a op b) op c, the one-digit add, sub and mul present. A skill with none of those (a digit sum,
+// the narrowest width of an operation) builds on the first skill of the list, the foundation,
+// which alone has no prerequisite: a policy from random weights learns one skill at a time far
+// faster than several at once (measured: add2 alone reaches 99% in 2,950 steps of 32 problems,
+// while four skills from the start left add2 at 6% after 4,500).
 func Prerequisites(s arith.Skill, list []arith.Skill) []arith.Skill {
+	out := prerequisites(s, list)
+	if len(out) == 0 && len(list) > 0 && s != list[0] {
+		out = append(out, list[0])
+	}
+	return out
+}
+
+func prerequisites(s arith.Skill, list []arith.Skill) []arith.Skill {
 	var out []arith.Skill
 	switch s.Kind {
 	case arith.Add, arith.Sub, arith.Mul:

@@ -63,14 +63,16 @@ func TestPrerequisites(t *testing.T) {
 	for _, tc := range []struct {
 		skill, want string
 	}{
-		{"add1", ""},
+		{"add1", ""}, // the foundation
 		{"add2", "add1"},
 		{"add3", "add2"},
 		{"add5", "add3"}, // the next narrower present, not add4
+		{"sub1", "add1"}, // the narrowest of its operation: the foundation
 		{"sub2", "sub1"},
+		{"mul1", "add1"},
 		{"mul2", "mul1"},
 		{"comp1", "add1,sub1,mul1"},
-		{"dsum4", ""},
+		{"dsum4", "add1"},
 		{"sub3", "sub2"}, // not in the list itself: still answers
 	} {
 		var got []string
@@ -81,8 +83,8 @@ func TestPrerequisites(t *testing.T) {
 			t.Errorf("Prerequisites(%s) = %v; want %q", tc.skill, got, tc.want)
 		}
 	}
-	if got := Prerequisites(sk(t, "comp1"), skills(t, "add2,comp1")); len(got) != 0 {
-		t.Errorf("comp1 with no one-digit skills listed: %v; want none", got)
+	if got := Prerequisites(sk(t, "comp1"), skills(t, "add2,comp1")); len(got) != 1 || got[0] != sk(t, "add2") {
+		t.Errorf("comp1 with no one-digit skills listed: %v; want the foundation add2", got)
 	}
 }
 
@@ -92,12 +94,12 @@ func TestAdaptiveUnlocksInOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]Status{"add1": Learning, "sub1": Learning, "add2": Locked, "add3": Locked, "comp1": Locked}
+	want := map[string]Status{"add1": Learning, "sub1": Locked, "add2": Locked, "add3": Locked, "comp1": Locked}
 	if got := status(tu); !reflect.DeepEqual(got, want) {
 		t.Fatalf("at the start: %v; want %v", got, want)
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
-	if c := counts(tu, 1000, rng); c["add1"]+c["sub1"] != 1000 {
+	if c := counts(tu, 1000, rng); c["add1"] != 1000 {
 		t.Fatalf("drew locked skills: %v", c)
 	}
 
@@ -210,11 +212,12 @@ func TestLadder(t *testing.T) {
 
 // The batch goes where groups carry signal; a skill whose groups carry none still gets MinShare.
 func TestAdaptiveFollowsSignalAndNeverStarves(t *testing.T) {
-	list := skills(t, "add1,sub1,mul1")
+	list := skills(t, "add1,sub1,mul1,dsum4")
 	tu, err := NewAdaptive(Options{Skills: list, Mastery: 0.95, Review: 0.2})
 	if err != nil {
 		t.Fatal(err)
 	}
+	tu.Measured(map[arith.Skill]float64{list[0]: 1}) // the foundation mastered: the rest unlock
 	rng := rand.New(rand.NewPCG(7, 7))
 	seen := make(map[string]int)
 	for i := range 300 {
@@ -222,8 +225,8 @@ func TestAdaptiveFollowsSignalAndNeverStarves(t *testing.T) {
 		var out []Outcome
 		for _, l := range lessons {
 			seen[l.Skill.String()]++
-			// add1 is always informative, sub1 half the time, mul1 never.
-			sig := l.Skill == list[0] || (l.Skill == list[1] && i%2 == 0)
+			// sub1 is always informative, mul1 half the time, dsum4 never.
+			sig := l.Skill == list[1] || (l.Skill == list[2] && i%2 == 0)
 			out = append(out, Outcome{Lesson: l, Completions: 8, Correct: 4, Signal: sig})
 		}
 		tu.Observe(out)
@@ -237,11 +240,18 @@ func TestAdaptiveFollowsSignalAndNeverStarves(t *testing.T) {
 		}
 	}
 	r := tu.Report()
-	if !(r[0].Share > r[1].Share && r[1].Share > r[2].Share) {
-		t.Errorf("shares %v, %v, %v; want add1 > sub1 > mul1", r[0].Share, r[1].Share, r[2].Share)
+	if !(r[1].Share > r[2].Share && r[2].Share > r[3].Share) {
+		t.Errorf("shares %v, %v, %v; want sub1 > mul1 > dsum4", r[1].Share, r[2].Share, r[3].Share)
 	}
-	if math.Abs(r[2].Share-MinShare) > 1e-9 {
-		t.Errorf("mul1 (never informative) share %v; want the floor %v", r[2].Share, MinShare)
+	if math.Abs(r[3].Share-MinShare) > 1e-9 {
+		t.Errorf("dsum4 (never informative) share %v; want the floor %v", r[3].Share, MinShare)
+	}
+	sum := 0.0
+	for _, x := range r {
+		sum += x.Share
+	}
+	if math.Abs(sum-1) > 1e-9 {
+		t.Errorf("shares sum to %v", sum)
 	}
 	c := counts(tu, 100000, rng)
 	for i, s := range list {
