@@ -340,3 +340,31 @@ func TestMoEStep(t *testing.T) {
 		t.Errorf("dense step: load imbalance %v, %v; want 0", st.LoadImbalance, err)
 	}
 }
+
+func TestPresets(t *testing.T) {
+	for _, name := range PresetNames() {
+		c, err := Preset(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Validate(); err != nil {
+			t.Errorf("preset %s: %v", name, err)
+		}
+		if PresetDoc(name) == "" {
+			t.Errorf("preset %s has no doc", name)
+		}
+	}
+	if q, _ := Preset("quick"); !reflect.DeepEqual(q, Default()) {
+		t.Error("preset quick is not the default")
+	}
+	g, _ := Preset("gpt3")
+	// The suite's ten GPT-3 tasks need these skills (the files' widths: 2D+ is add2, 1DC comp1).
+	for _, want := range []string{"add2", "add3", "add4", "add5", "sub2", "sub3", "sub4", "sub5", "mul2", "comp1", "dsum4"} {
+		if !strings.Contains(","+g.Skills.String()+",", ","+want+",") {
+			t.Errorf("gpt3 preset lacks %s: %s", want, g.Skills)
+		}
+	}
+	if _, err := Preset("nope"); err == nil || !strings.Contains(err.Error(), "gpt3") {
+		t.Errorf("Preset(nope) = %v; want an error listing the presets", err)
+	}
+}
