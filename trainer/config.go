@@ -32,6 +32,9 @@ type Config struct {
 	// Review is the share of each step the adaptive tutor spends on mastered skills while others
 	// are still being learned [0.2].
 	Review float64 `json:"review"`
+	// Frontier, when positive, is the most skills the adaptive tutor has learning at once
+	// (tutor.Options.Frontier); 0 unlocks every skill whose prerequisites are mastered [0].
+	Frontier int `json:"frontier"`
 	// Rewards is the reward composition as a spec, "name=weight,..."; a component of weight 0 is
 	// scored and logged but does not move the policy [partial=1,correct=0,format=0].
 	Rewards string `json:"rewards"`
@@ -252,6 +255,7 @@ func (c Config) validateFields() error {
 		{"tutor", c.Tutor < AdaptiveTutor || c.Tutor > UniformTutor, c.Tutor},
 		{"mastery", !(c.Mastery > 0 && c.Mastery <= 1), c.Mastery},
 		{"review", !(c.Review >= 0 && c.Review < 1), c.Review},
+		{"frontier", c.Frontier < 0, c.Frontier},
 		{"target_accuracy", !(c.TargetAccuracy >= 0 && c.TargetAccuracy <= 1), c.TargetAccuracy},
 	} {
 		if k.bad {
@@ -406,7 +410,7 @@ func (k *TutorKind) UnmarshalText(b []byte) error {
 
 // newTutor builds the configured tutor.
 func (c Config) newTutor() (tutor.Tutor, error) {
-	o := tutor.Options{Skills: c.Skills, Curriculum: c.Curriculum, Mastery: c.Mastery, Review: c.Review}
+	o := tutor.Options{Skills: c.Skills, Curriculum: c.Curriculum, Mastery: c.Mastery, Review: c.Review, Frontier: c.Frontier}
 	if c.Tutor == UniformTutor {
 		return tutor.NewUniform(o)
 	}

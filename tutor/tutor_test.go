@@ -166,6 +166,31 @@ func TestMasteryAfterTheLadder(t *testing.T) {
 	}
 }
 
+// With a frontier of 1, mastering the foundation unlocks its successors one at a time, in order.
+func TestFrontier(t *testing.T) {
+	list := skills(t, "add2,sub2,mul1,add3")
+	tu, err := NewAdaptive(Options{Skills: list, Mastery: 0.9, Frontier: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tu.Measured(map[arith.Skill]float64{list[0]: 0.95})
+	want := map[string]Status{"add2": Mastered, "sub2": Learning, "mul1": Locked, "add3": Locked}
+	if got := status(tu); !reflect.DeepEqual(got, want) {
+		t.Fatalf("after add2 mastered: %v; want %v", got, want)
+	}
+	tu.Measured(map[arith.Skill]float64{list[1]: 0.95})
+	want = map[string]Status{"add2": Mastered, "sub2": Mastered, "mul1": Learning, "add3": Locked}
+	if got := status(tu); !reflect.DeepEqual(got, want) {
+		t.Fatalf("after sub2 mastered: %v; want %v", got, want)
+	}
+	// A skill demoted to learning counts against the frontier.
+	tu.Measured(map[arith.Skill]float64{list[0]: 0.5, list[2]: 0.95})
+	want = map[string]Status{"add2": Learning, "sub2": Mastered, "mul1": Mastered, "add3": Locked}
+	if got := status(tu); !reflect.DeepEqual(got, want) {
+		t.Fatalf("after add2 forgotten: %v; want %v", got, want)
+	}
+}
+
 func TestLadder(t *testing.T) {
 	list := skills(t, "add2")
 	s := list[0]

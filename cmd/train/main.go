@@ -170,6 +170,7 @@ func bindConfig(fs *flag.FlagSet, cfg *trainer.Config) {
 	fs.TextVar(&cfg.Tutor, "tutor", cfg.Tutor, "who picks each problem's skill: `adaptive` (prerequisites, informative groups, review) or uniform")
 	fs.IntVar(&cfg.Width, "width", cfg.Width, "pad addition and subtraction operands to at least `N` digits, so all widths share positions (0: own width)")
 	fs.Float64Var(&cfg.Mastery, "mastery", cfg.Mastery, "held-out accuracy at which a skill is mastered and unlocks the next")
+	fs.IntVar(&cfg.Frontier, "frontier", cfg.Frontier, "most skills the adaptive tutor teaches at once (0: all unlocked)")
 	fs.Float64Var(&cfg.Review, "review", cfg.Review, "share of each step the adaptive tutor spends reviewing mastered skills")
 	fs.IntVar(&cfg.Model.DModel, "d-model", cfg.Model.DModel, "model width")
 	fs.IntVar(&cfg.Model.Layers, "layers", cfg.Model.Layers, "transformer blocks")
