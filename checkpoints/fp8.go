@@ -2,6 +2,7 @@ package checkpoints
 
 import (
 	"fmt"
+	"slices"
 
 	"mathzero/fp8"
 )
@@ -74,7 +75,7 @@ func DequantizeTensor(codes, scaleInv Tensor, b fp8.Block) (Tensor, error) {
 	if b.Rows <= 0 || b.Cols <= 0 {
 		return fail(fmt.Errorf("block %d×%d: sizes must be positive", b.Rows, b.Cols))
 	}
-	if want := scaleShape(codes.Shape, b); !equalShape(scaleInv.Shape, want) {
+	if want := scaleShape(codes.Shape, b); !slices.Equal(scaleInv.Shape, want) {
 		return fail(fmt.Errorf("scales %q have shape %v, want %v for shape %v in %d×%d blocks",
 			scaleInv.Name, scaleInv.Shape, want, codes.Shape, b.Rows, b.Cols))
 	}
@@ -83,18 +84,6 @@ func DequantizeTensor(codes, scaleInv Tensor, b fp8.Block) (Tensor, error) {
 		return fail(err)
 	}
 	return Tensor{Name: codes.Name, Shape: cloneShape(codes.Shape), Data: x}, nil
-}
-
-func equalShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // QuantizeWeights returns the FP8 checkpoint form of tensors, DeepSeek-V3's policy: each F32
