@@ -85,6 +85,72 @@ func TestNewWithRewardsValidates(t *testing.T) {
 	}
 }
 
+func TestLRSchedule(t *testing.T) {
+	c := Default()
+	// DecayFraction 1: nanoGPT's cosine over every step after warm-up.
+	c.LR, c.MinLR, c.Warmup, c.Steps, c.DecayFraction = 1e-3, 1e-4, 10, 111, 1
+	for _, tc := range []struct {
+		step int
+		want float64
+	}{
+		{0, 1e-4},         // warm-up: 1/10 of the way
+		{4, 5e-4},         // half way
+		{9, 1e-3},         // peak at the end of warm-up
+		{10, 1e-3},        // and on the first step of the decay
+		{60, 5.5e-4},      // half way down the cosine: the mean of LR and MinLR
+		{110, 1e-4},       // the last step ends at MinLR
+		{500, 1e-4},       // a run extended past Steps stays there
+		{35, 8.681981e-4}, // a quarter down: MinLR + (LR-MinLR)(1+cos(π/4))/2
+	} {
+		if got := c.lrAt(tc.step); math.Abs(got-tc.want) > 1e-9 {
+			t.Errorf("lrAt(%d) = %.7g, want %.7g", tc.step, got, tc.want)
+		}
+	}
+	// The default shape: held at LR, then the cosine over the last DecayFraction of the steps.
+	c.Steps, c.DecayFraction = 110, 0.5
+	for _, tc := range []struct {
+		step int
+		want float64
+	}{
+		{9, 1e-3}, {54, 1e-3}, {55, 1e-3}, // held until the decay starts at step 110-55
+		{82, 5.5e-4}, // half way through the decay
+		{109, 1e-4},  // the last step
+	} {
+		if got := c.lrAt(tc.step); math.Abs(got-tc.want) > 1e-9 {
+			t.Errorf("decay fraction 0.5: lrAt(%d) = %.7g, want %.7g", tc.step, got, tc.want)
+		}
+	}
+	// MinLR = LR, or no decay, holds the rate after warm-up (MinLR = LR is the schedule of runs
+	// from before the decay).
+	for _, d := range []struct{ minLR, frac float64 }{{c.LR, 0.5}, {1e-4, 0}} {
+		c.MinLR, c.DecayFraction = d.minLR, d.frac
+		for _, step := range []int{9, 50, 109} {
+			if got := c.lrAt(step); got != c.LR {
+				t.Errorf("min_lr %g, decay_fraction %g: lrAt(%d) = %g, want %g", d.minLR, d.frac, step, got, c.LR)
+			}
+		}
+	}
+	// A run without warm-up starts at the peak.
+	c.Warmup, c.MinLR, c.DecayFraction = 0, 0, 1
+	if got := c.lrAt(0); got != c.LR {
+		t.Errorf("no warm-up: lrAt(0) = %g, want %g", got, c.LR)
+	}
+}
+
+func TestDecodeConfigBeforeDecay(t *testing.T) {
+	// A config written before min_lr existed resumes at a constant rate, as it was trained.
+	c, err := decodeConfig([]byte(`{"lr": 0.002}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MinLR != 0.002 {
+		t.Errorf("min_lr = %g, want the run's lr 0.002", c.MinLR)
+	}
+	if c, err = decodeConfig([]byte(`{"lr": 0.002, "min_lr": 0.0003}`)); err != nil || c.MinLR != 0.0003 {
+		t.Errorf("stored min_lr: got %g, %v; want 0.0003", c.MinLR, err)
+	}
+}
+
 func TestSteerEntropy(t *testing.T) {
 	tr := &Trainer{cfg: Config{UniformKL: 0.02, TargetEntropy: 0.4}, uniformKL: 0.02}
 	tr.steerEntropy(0.1)

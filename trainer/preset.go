@@ -42,6 +42,9 @@ var presets = map[string]struct {
 			// unlocking add2's four successors at once took it from 91% to 18% in 100 steps.
 			c.Mastery, c.Frontier, c.Review = 0.9, 1, 0.5
 			c.Steps, c.Minutes = 40000, 120
+			// The tutor brings in new skills until the budget ends, so the rate is held at its
+			// peak rather than decayed toward the end of a 40,000-step schedule the clock cuts.
+			c.MinLR = c.LR
 			c.EvalEvery, c.EvalSize = 100, 300
 			c.SaveEvery = 250
 		},

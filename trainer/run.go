@@ -296,8 +296,13 @@ func LoadPolicy(path string) (*model.Params, Config, error) {
 // checkpoint was written takes its documented default.
 func decodeConfig(raw json.RawMessage) (Config, error) {
 	cfg := Default()
+	// Runs from before the learning-rate decay existed held LR: they resume as they were.
+	cfg.MinLR = -1
 	if err := json.Unmarshal(raw, &cfg); err != nil {
 		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	if cfg.MinLR == -1 {
+		cfg.MinLR = cfg.LR
 	}
 	if err := cfg.Model.Validate(); err != nil {
 		return Config{}, fmt.Errorf("config: %w", err)

@@ -248,10 +248,7 @@ func (t *Trainer) Step() (Stats, error) {
 
 	// 5. Forward, backward and AdamW, μ times over the same rollouts.
 	updateStart := time.Now()
-	lr := cfg.LR
-	if cfg.Warmup > 0 {
-		lr *= math.Min(1, float64(t.step+1)/float64(cfg.Warmup))
-	}
+	lr := cfg.lrAt(t.step)
 	loss, gradNorm, err := t.update(in, lr)
 	if err != nil {
 		return Stats{}, err

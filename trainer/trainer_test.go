@@ -52,6 +52,11 @@ func TestConfigValidate(t *testing.T) {
 		{"g", func(c *Config) { c.G = 1 }},
 		{"lr", func(c *Config) { c.LR = math.NaN() }},
 		{"lr", func(c *Config) { c.LR = -1 }},
+		{"min_lr", func(c *Config) { c.MinLR = math.NaN() }},
+		{"min_lr", func(c *Config) { c.MinLR = -1e-4 }},
+		{"min_lr", func(c *Config) { c.LR = 1e-5 }}, // below the default min_lr
+		{"decay_fraction", func(c *Config) { c.DecayFraction = 1.5 }},
+		{"decay_fraction", func(c *Config) { c.DecayFraction = math.NaN() }},
 		{"eps", func(c *Config) { c.Eps = 1.5 }},
 		{"beta", func(c *Config) { c.Beta = math.Inf(1) }},
 		{"temperature", func(c *Config) { c.Temperature = 0 }},

@@ -163,6 +163,8 @@ func bindConfig(fs *flag.FlagSet, cfg *trainer.Config) {
 	fs.IntVar(&cfg.Prompts, "prompts", cfg.Prompts, "problems per step")
 	fs.IntVar(&cfg.G, "g", cfg.G, "completions per problem (group size)")
 	fs.Float64Var(&cfg.LR, "lr", cfg.LR, "peak learning rate")
+	fs.Float64Var(&cfg.MinLR, "min-lr", cfg.MinLR, "learning rate at the last step (= -lr: constant)")
+	fs.Float64Var(&cfg.DecayFraction, "decay", cfg.DecayFraction, "last `fraction` of the steps over which the rate falls from -lr to -min-lr along a half cosine (1: the whole run)")
 	fs.Float64Var(&cfg.Beta, "beta", cfg.Beta, "weight of the KL penalty to the initial policy (0: none)")
 	fs.Float64Var(&cfg.UniformKL, "uniform-kl", cfg.UniformKL, "weight of the exact KL(uniform || policy) anchor (0: none)")
 	fs.Float64Var(&cfg.TargetEntropy, "target-entropy", cfg.TargetEntropy, "raise -uniform-kl while answer-token entropy is below this (nats; 0: fixed)")
