@@ -33,11 +33,11 @@
 // With Config.Experts > 0 the MLP line becomes a mixture of experts (DeepSeekMoE / DeepSeek-V3;
 // formulas and gradients in moe.go): with a = LN(h; ln2),
 //
-//	h   += Σ_shared FFN_s(a) + Σ_{i ∈ TopK(σ(a @ router.w) + router.bias)} g_i FFN_i(a)
+//	h   += Σ_shared FFN_s(a) + γ Σ_{i ∈ TopK(σ(a @ router.w) + router.bias)} g_i FFN_i(a)
 //
 // each FFN the MLP above at width ExpertDFF, g_i = s_i / Σ_{j∈TopK} s_j the normalised sigmoid
-// affinities; router.bias only selects, and is trained by Params.UpdateRouterBias, not by
-// gradient.
+// affinities, γ = RoutedScale (1 if unset); router.bias only selects, and is trained by
+// Params.UpdateRouterBias, not by gradient.
 //
 // GELU is the tanh form, GELU(u) = u/2 · (1 + tanh(sqrt(2/π) (u + 0.044715 u³))), and τ is a
 // sampling temperature fixed per call (1 by default) so that the sampler's and the graph's
@@ -108,6 +108,21 @@ type Config struct {
 	SharedExperts int `json:",omitempty"` // shared experts per block, applied to every token
 	TopK          int `json:",omitempty"` // routed experts per token, K (1 ≤ K ≤ E)
 	ExpertDFF     int `json:",omitempty"` // hidden width of one expert, routed or shared
+	// RoutedScale multiplies the routed experts' gates, DeepSeek-V3's routed scaling factor
+	// (2.5 there): the normalised gates sum to 1, so without it the K routed experts together
+	// weigh as much as one shared expert. 0 means 1. Measured on the default run with the
+	// default mixture (one seed each), 3, which makes the routed experts weigh as much as the
+	// dense MLP's units they replace, ended at 98.8% held-out after dipping to 79% in the last
+	// 1,000 steps, where 1 ended at 99.0% and never fell under 95.8% there: so 1 stays.
+	RoutedScale float64 `json:",omitempty"`
+}
+
+// routedScale is the factor on the routed gates: RoutedScale, or 1 when unset.
+func (c Config) routedScale() float64 {
+	if c.RoutedScale == 0 {
+		return 1
+	}
+	return c.RoutedScale
 }
 
 // DefaultConfig is the reference policy: about 406k parameters.
@@ -169,6 +184,12 @@ func (c Config) Validate() error {
 	}
 	if c.DModel%c.Heads != 0 {
 		return fmt.Errorf("model: DModel %d not divisible by Heads %d", c.DModel, c.Heads)
+	}
+	if !(c.RoutedScale >= 0) || math.IsInf(c.RoutedScale, 0) {
+		return fmt.Errorf("model: RoutedScale %v must be a finite non-negative number", c.RoutedScale)
+	}
+	if !c.MoE() && c.RoutedScale != 0 {
+		return fmt.Errorf("model: RoutedScale %v set without routed experts (Experts 0 means the dense MLP)", c.RoutedScale)
 	}
 	if c.MoE() {
 		if c.TopK > c.Experts {

@@ -10,23 +10,23 @@ package model
 //	FFN(h) = GELU(h @ fc.w + fc.b) @ out.w + out.b         (the dense MLP at width ExpertDFF)
 //	s_i    = σ(h · router.w[:, i])                         affinity of routed expert i
 //	TopK   = the K experts of largest s_i + bias_i          (ties to the lower index)
-//	g_i    = s_i / Σ_{j ∈ TopK} s_j                         gate
+//	g_i    = γ s_i / Σ_{j ∈ TopK} s_j                       gate, γ = Config.RoutedScale
 //
 // with S = SharedExperts and K = TopK, and the block's residual stream gains MoE(h) where it
 // gained the MLP's output. The selection bias (blocks.i.moe.router.bias) steers which experts are
 // chosen but enters no gate, so no gradient reaches it: it is exactly zero in the graph, and an
 // AdamW step with zero gradient leaves it unchanged (its moments stay zero; weight decay skips
 // vectors). It is trained instead by UpdateRouterBias from the experts' load, V3's
-// auxiliary-loss-free balancing. Unlike V3 there is no routed scaling factor: the routed experts'
-// gates sum to 1. With K = 1 the gate is always 1, so the router's weights get no gradient either
-// and only the bias moves the routing.
+// auxiliary-loss-free balancing. The gates sum to γ, V3's routed scaling factor. With K = 1 the
+// gate is always γ, so the router's weights get no gradient either and only the bias moves the
+// routing.
 //
 // Backward, with the selection held fixed (as is standard: it is piecewise constant), for a row
 // with output gradient dy:
 //
 //	dFFN_i  = g_i dy                       through each selected expert (and dy for a shared one)
 //	dg_i    = dy · FFN_i(h)
-//	ds_j    = (dg_j - Σ_{i∈TopK} g_i dg_i) / Σ_{i∈TopK} s_i      for j ∈ TopK, 0 otherwise
+//	ds_j    = (γ dg_j - Σ_{i∈TopK} g_i dg_i) / Σ_{i∈TopK} s_i    for j ∈ TopK, 0 otherwise
 //	dz_j    = ds_j s_j (1 - s_j)           z = h @ router.w, the router's logits
 //	drouter.w = hᵀ dz,  dh = Σ_experts dh_FFN + dz @ router.wᵀ,  dbias = 0
 //
@@ -121,6 +121,7 @@ func growI(b []int, n int) []int {
 // affinities s = σ(z), each row's top-K experts by s + bias and their gates.
 func (st *moeState) route(c Config, w moeWeights, h []float32, n int) {
 	D, E, K := c.DModel, c.Experts, c.TopK
+	gamma := c.routedScale()
 	st.n = n
 	st.z = growF(st.z, n*E)
 	st.sel = growI(st.sel, n*K)
@@ -165,7 +166,7 @@ func (st *moeState) route(c Config, w moeWeights, h []float32, n int) {
 			if sum > 0 {
 				g = float64(st.aff[r*K+k]) / sum
 			}
-			st.gate[r*K+k] = float32(g)
+			st.gate[r*K+k] = float32(gamma * g)
 		}
 	}
 	// Group by expert, rows in ascending order.
@@ -246,6 +247,7 @@ type moeGrads struct {
 // dy (n×D), the selection held fixed (see the file comment).
 func (st *moeState) backward(c Config, w moeWeights, g moeGrads, h, dy []float32, par func(n, grain int, fn func(lo, hi int))) {
 	n, D, F, E, K, S := st.n, c.DModel, c.ExpertDFF, c.Experts, c.TopK, c.SharedExperts
+	gamma := c.routedScale()
 	st.dgate = growF(st.dgate, n*K)
 	st.e = growF(st.e, n*F)
 	dgate, e := st.dgate, st.e
@@ -324,7 +326,7 @@ func (st *moeState) backward(c Config, w moeWeights, g moeGrads, h, dy []float32
 		}
 		for k := r * K; k < (r+1)*K; k++ {
 			s := float64(st.aff[k])
-			ds := (float64(dgate[k]) - gdg) / sum
+			ds := (gamma*float64(dgate[k]) - gdg) / sum
 			dz[r*E+st.sel[k]] = float32(ds * s * (1 - s))
 		}
 	}

@@ -13,16 +13,17 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// moeConfig is tinyConfig with experts: 4 routed of width 8, top-2, and one shared.
+// moeConfig is tinyConfig with experts: 4 routed of width 8, top-2 with gates summing to 2.5,
+// and one shared.
 func moeConfig() Config {
 	c := tinyConfig()
 	c.DFF = 0
-	c.Experts, c.SharedExperts, c.TopK, c.ExpertDFF = 4, 1, 2, 8
+	c.Experts, c.SharedExperts, c.TopK, c.ExpertDFF, c.RoutedScale = 4, 1, 2, 8, 2.5
 	return c
 }
 
 // moeTop1Config has no shared expert and routes each token to one of 3 experts, whose gate is
-// then always 1 (so the router's weights get no gradient).
+// then always 1 (RoutedScale unset; so the router's weights get no gradient).
 func moeTop1Config() Config {
 	c := tinyConfig()
 	c.Layers = 1
@@ -73,6 +74,10 @@ func TestMoEConfigValidate(t *testing.T) {
 		{"too many parameters", func(c *Config) { c.Experts, c.ExpertDFF = 4000, 1<<20 }, "parameters exceed the limit"},
 		{"overflowing width", func(c *Config) { c.ExpertDFF = math.MaxInt }, "parameters exceed the limit"},
 		{"bad heads still caught", func(c *Config) { c.Heads = 3 }, "not divisible"},
+		{"negative routed scale", func(c *Config) { c.RoutedScale = -1 }, "model: RoutedScale -1 must be a finite non-negative number"},
+		{"NaN routed scale", func(c *Config) { c.RoutedScale = math.NaN() }, "model: RoutedScale NaN must be"},
+		{"infinite routed scale", func(c *Config) { c.RoutedScale = math.Inf(1) }, "model: RoutedScale +Inf must be"},
+		{"routed scale without routed", func(c *Config) { c.Experts, c.SharedExperts, c.TopK, c.ExpertDFF, c.DFF = 0, 0, 0, 0, 16 }, "model: RoutedScale 2.5 set without routed experts"},
 	} {
 		c := moeConfig()
 		tc.edit(&c)

@@ -93,7 +93,7 @@ func refMoE(p *Params, l int, h [][]float64, routes *[]int) [][]float64 {
 		for _, i := range chosen {
 			y := refFFN(p, fmt.Sprintf("%sexpert.%d.", pre, i), h[t:t+1], D, F)[0]
 			for j := range out[t] {
-				out[t][j] += s[i] / sum * y[j]
+				out[t][j] += c.routedScale() * s[i] / sum * y[j]
 			}
 		}
 	}

@@ -88,8 +88,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		}
 	}
 	if cfg.Model.MoE() {
-		fmt.Fprintf(stdout, "mixture of experts: %d routed (top-%d) + %d shared experts of width %d per layer; %d parameters, %d active per token\n",
-			cfg.Model.Experts, cfg.Model.TopK, cfg.Model.SharedExperts, cfg.Model.ExpertDFF, cfg.Model.NumParams(), cfg.Model.ActiveParams())
+		gates := cfg.Model.RoutedScale
+		if gates == 0 {
+			gates = 1
+		}
+		fmt.Fprintf(stdout, "mixture of experts: %d routed (top-%d, gates x%g) + %d shared experts of width %d per layer; %d parameters, %d active per token\n",
+			cfg.Model.Experts, cfg.Model.TopK, gates, cfg.Model.SharedExperts, cfg.Model.ExpertDFF, cfg.Model.NumParams(), cfg.Model.ActiveParams())
 	}
 	fmt.Fprintf(stdout, "run %s: %s, %d params, %d steps of %d problems x %d, rewards %s\n",
 		*out, cfg.Skills, cfg.Model.NumParams(), cfg.Steps, cfg.Prompts, cfg.G, cfg.Rewards)
@@ -183,6 +187,7 @@ func bindConfig(fs *flag.FlagSet, cfg *trainer.Config) {
 	fs.IntVar(&cfg.Model.SharedExperts, "shared-experts", cfg.Model.SharedExperts, "shared experts per layer, with -experts")
 	fs.IntVar(&cfg.Model.TopK, "top-k", cfg.Model.TopK, "routed experts per token, with -experts")
 	fs.IntVar(&cfg.Model.ExpertDFF, "expert-d-ff", cfg.Model.ExpertDFF, "hidden width of one expert, with -experts")
+	fs.Float64Var(&cfg.Model.RoutedScale, "routed-scale", cfg.Model.RoutedScale, "factor on the routed experts' gates, which sum to 1 (DeepSeek-V3's routed scaling factor; 0 means 1)")
 	fs.Float64Var(&cfg.RouterBiasRate, "router-bias-rate", cfg.RouterBiasRate, "step of the experts' load-balancing selection bias (DeepSeek-V3's gamma)")
 	fs.Float64Var(&cfg.Curriculum, "curriculum", cfg.Curriculum, "sampled accuracy that moves the curriculum up a level (0: all problems from the start)")
 	fs.Float64Var(&cfg.Eps, "eps", cfg.Eps, "PPO clip range")
