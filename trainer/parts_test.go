@@ -223,3 +223,16 @@ func TestClipGlobalNorm(t *testing.T) {
 		t.Errorf("limit 0 clipped: %v", g)
 	}
 }
+
+func TestDecodeConfigUnknownField(t *testing.T) {
+	// A checkpoint written by a newer build (here a model field this one lacks) must not load
+	// as a different model.
+	for _, raw := range []string{
+		`{"lr": 0.001, "model": {"Vocab": 20, "Ctx": 32, "DModel": 128, "Heads": 4, "Layers": 2, "DFF": 512, "Gates": 3}}`,
+		`{"lr": 0.001, "learning_rate": 0.01}`,
+	} {
+		if _, err := decodeConfig([]byte(raw)); err == nil || !strings.Contains(err.Error(), "unknown field") {
+			t.Errorf("decodeConfig(%s) = %v; want an unknown-field error", raw, err)
+		}
+	}
+}

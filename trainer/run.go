@@ -1,6 +1,7 @@
 package trainer
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -298,7 +299,12 @@ func decodeConfig(raw json.RawMessage) (Config, error) {
 	cfg := Default()
 	// Runs from before the learning-rate decay existed held LR: they resume as they were.
 	cfg.MinLR = -1
-	if err := json.Unmarshal(raw, &cfg); err != nil {
+	// A field this build does not know (a checkpoint from a newer mathzero, or a typo in an
+	// edited config) is an error: ignored, it would load a different model or run than the
+	// one the checkpoint records.
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.DisallowUnknownFields()
+	if err := d.Decode(&cfg); err != nil {
 		return Config{}, fmt.Errorf("config: %w", err)
 	}
 	if cfg.MinLR == -1 {
