@@ -79,7 +79,7 @@ func ExampleQuantizeWeights() {
 		{Name: "fc.w", Shape: []int{2, 3}, Data: []float32{0.02, -0.01, 0.003, 0.5, 0.04, -0.0001}},
 		{Name: "fc.b", Shape: []int{3}, Data: []float32{0.1, 0.2, 0.3}}, // rank 1: stays F32
 	}
-	q, err := checkpoints.QuantizeWeights(weights, fp8.DefaultBlock())
+	q, err := checkpoints.QuantizeWeights(weights, fp8.DefaultBlock(), nil)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -86,16 +86,18 @@ func DequantizeTensor(codes, scaleInv Tensor, b fp8.Block) (Tensor, error) {
 	return Tensor{Name: codes.Name, Shape: cloneShape(codes.Shape), Data: x}, nil
 }
 
-// QuantizeWeights returns the FP8 checkpoint form of tensors, DeepSeek-V3's policy: each F32
-// tensor of rank 2 (a weight matrix or an embedding) becomes the pair QuantizeTensor gives, the
-// codes in its place and Name+ScaleInvSuffix right after it; every other tensor (biases,
-// LayerNorm gains and other vectors, scalars, higher ranks, FP8 tensors) is kept as it is,
-// sharing its slices with the input. Write the result with WriteSafetensors (or as
-// Checkpoint.Weights); DequantizeWeights with the same b inverts it up to FP8 rounding.
+// QuantizeWeights returns the FP8 checkpoint form of tensors: each F32 tensor of rank 2 that
+// which accepts (nil accepts every one) becomes the pair QuantizeTensor gives, the codes in its
+// place and Name+ScaleInvSuffix right after it; every other tensor (the matrices which rejects,
+// biases, LayerNorm gains and other vectors, scalars, higher ranks, FP8 tensors) is kept as it
+// is, sharing its slices with the input. DeepSeek-V3 quantises its linear layers' weights and
+// keeps embeddings and the output head in BF16 (model.FP8Linear says which tensors those are
+// for mathzero's policy). Write the result with WriteSafetensors (or as Checkpoint.Weights);
+// DequantizeWeights with the same b inverts it up to FP8 rounding.
 //
 // It fails if a quantised tensor's scale name is taken by another tensor, or if a matrix holds
 // NaN or ±Inf (the error names the tensor and the element).
-func QuantizeWeights(tensors []Tensor, b fp8.Block) ([]Tensor, error) {
+func QuantizeWeights(tensors []Tensor, b fp8.Block, which func(name string) bool) ([]Tensor, error) {
 	names := make(map[string]bool, len(tensors))
 	for _, t := range tensors {
 		if names[t.Name] {
@@ -105,7 +107,7 @@ func QuantizeWeights(tensors []Tensor, b fp8.Block) ([]Tensor, error) {
 	}
 	out := make([]Tensor, 0, len(tensors)+len(tensors)/2)
 	for _, t := range tensors {
-		if t.Dtype != F32 || len(t.Shape) != 2 {
+		if t.Dtype != F32 || len(t.Shape) != 2 || (which != nil && !which(t.Name)) {
 			out = append(out, t)
 			continue
 		}

@@ -34,11 +34,11 @@ func goldenFP8Weights() []Tensor {
 	}
 }
 
-// goldenFP8Tensors is QuantizeWeights(goldenFP8Weights(), goldenBlock) plus "all_codes", a raw
+// goldenFP8Tensors is QuantizeWeights(goldenFP8Weights(), goldenBlock, nil) plus "all_codes", a raw
 // 16×16 F8_E4M3 tensor holding every code 0x00..0xFF (NaNs included) and no scales.
 func goldenFP8Tensors(t *testing.T) []Tensor {
 	t.Helper()
-	tensors, err := QuantizeWeights(goldenFP8Weights(), goldenBlock)
+	tensors, err := QuantizeWeights(goldenFP8Weights(), goldenBlock, nil)
 	if err != nil {
 		t.Fatalf("QuantizeWeights(golden): %v", err)
 	}
@@ -284,7 +284,23 @@ func modelLike(rng *rand.Rand) []Tensor {
 func TestQuantizeWeights(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	in := modelLike(rng)
-	q, err := QuantizeWeights(in, fp8.DefaultBlock())
+	// Only the layers' matrices, as DeepSeek-V3 (and model.FP8Linear) choose: tok_emb, head.w
+	// and the rank-3 and empty tensors stay as they are.
+	layers, err := QuantizeWeights(in, fp8.DefaultBlock(), func(name string) bool { return strings.HasPrefix(name, "layer") })
+	if err != nil {
+		t.Fatalf("QuantizeWeights(layers only): %v", err)
+	}
+	var quantised []string
+	for _, x := range layers {
+		if x.Dtype == F8E4M3 {
+			quantised = append(quantised, x.Name)
+		}
+	}
+	if want := []string{"layer0.attn.qkv.w", "layer0.mlp.out.w"}; !slices.Equal(quantised, want) || len(layers) != len(in)+2 {
+		t.Errorf("QuantizeWeights(layers only) quantised %v of %d tensors; want %v, %d tensors", quantised, len(layers), want, len(in)+2)
+	}
+
+	q, err := QuantizeWeights(in, fp8.DefaultBlock(), nil)
 	if err != nil {
 		t.Fatalf("QuantizeWeights: %v", err)
 	}
@@ -381,7 +397,7 @@ func TestQuantizeWeightsErrors(t *testing.T) {
 		{"block", []Tensor{m("w", 1, 2)}, fp8.Block{Rows: 128}, `tensor "w": fp8: quantize: block 128×0: sizes must be positive`},
 	}
 	for _, tt := range tests {
-		q, err := QuantizeWeights(tt.tensors, tt.b)
+		q, err := QuantizeWeights(tt.tensors, tt.b, nil)
 		if err == nil || !strings.Contains(err.Error(), tt.want) || q != nil {
 			t.Errorf("%s: QuantizeWeights = %v, %v; want error containing %q", tt.name, q, err, tt.want)
 		}
@@ -455,7 +471,7 @@ func TestDequantizeWeightsErrors(t *testing.T) {
 // TestSaveLoadFP8: a checkpoint whose weights are in FP8 form saves, loads and dequantises.
 func TestSaveLoadFP8(t *testing.T) {
 	weights := goldenFP8Weights()
-	q, err := QuantizeWeights(weights, fp8.DefaultBlock())
+	q, err := QuantizeWeights(weights, fp8.DefaultBlock(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

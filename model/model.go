@@ -88,6 +88,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 )
 
 // Config is the shape of the model.
@@ -149,6 +150,24 @@ const (
 	maxParams  = 1 << 30
 	maxExperts = 1 << 12
 )
+
+// FP8Linear reports whether the named parameter is one DeepSeek-V3 keeps in FP8: the weight
+// matrix of a block's linear layer (attention qkv and projection, the MLP's or an expert's fc and
+// out). The embeddings, the output head, the MoE router, biases and LayerNorm gains stay in
+// higher precision, as V3 keeps them (its report, §3.3.1). Measured on a policy trained with FP8
+// rollouts, rounding the embeddings and head as well made the rounded policy's sampling
+// distribution 2.4 to 15 times further (k3 KL) from the policy's own.
+func FP8Linear(name string) bool {
+	if !strings.HasPrefix(name, "blocks.") {
+		return false
+	}
+	for _, suffix := range []string{".attn.qkv.w", ".attn.proj.w", ".fc.w", ".out.w"} {
+		if strings.HasSuffix(name, suffix) {
+			return true
+		}
+	}
+	return false
+}
 
 // MoE reports whether c replaces the dense MLP by a mixture of experts.
 func (c Config) MoE() bool { return c.Experts > 0 }

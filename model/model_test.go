@@ -220,3 +220,39 @@ func TestGELU(t *testing.T) {
 		}
 	}
 }
+
+// TestFP8Linear: exactly the blocks' linear-layer matrices are FP8 candidates, dense or MoE.
+func TestFP8Linear(t *testing.T) {
+	for _, c := range []Config{DefaultConfig(), DefaultMoEConfig()} {
+		p, err := Zero(c)
+		must(t, err)
+		var got []string
+		for _, x := range p.Tensors {
+			if FP8Linear(x.Name) {
+				got = append(got, x.Name)
+				if len(x.Shape) != 2 {
+					t.Errorf("%s: FP8Linear accepts a tensor of shape %v", x.Name, x.Shape)
+				}
+			}
+		}
+		perBlock := 4 // qkv, proj, fc, out
+		if c.MoE() {
+			perBlock = 2 + 2*(c.SharedExperts+c.Experts)
+		}
+		if len(got) != c.Layers*perBlock {
+			t.Errorf("%+v: FP8Linear accepts %d tensors, want %d: %v", c, len(got), c.Layers*perBlock, got)
+		}
+	}
+	for name, want := range map[string]bool{
+		"tok_emb": false, "pos_emb": false, "head.w": false, "head.b": false, "ln_f.g": false,
+		"blocks.0.moe.router.w": false, "blocks.0.moe.router.bias": false, "blocks.0.ln1.g": false,
+		"blocks.0.attn.qkv.b": false, "blocks.1.mlp.fc.b": false,
+		"blocks.0.attn.qkv.w": true, "blocks.3.attn.proj.w": true, "blocks.0.mlp.out.w": true,
+		"blocks.1.moe.expert.15.fc.w": true, "blocks.0.moe.shared.0.out.w": true,
+		"": false, "blocks.": false, "xblocks.0.mlp.fc.w": false,
+	} {
+		if got := FP8Linear(name); got != want {
+			t.Errorf("FP8Linear(%q) = %v, want %v", name, got, want)
+		}
+	}
+}

@@ -56,16 +56,17 @@ type Config struct {
 	// Temperature is the sampling temperature of rollouts; log-probs are of that distribution [1].
 	Temperature float64 `json:"temperature"`
 	// RolloutPrecision is the precision of the policy copy that samples rollouts: fp8 rounds its
-	// matrices to E4M3 with block scales before every step's rollouts, so the sampled log-probs
-	// are the FP8 policy's and the clipped ratio π_θ/π_old corrects the mismatch with the FP32
-	// policy that is trained, as in systems that roll out in low precision; held-out accuracy is
-	// always measured on the FP32 policy [fp32].
+	// linear layers' matrices (model.FP8Linear) to E4M3 with block scales before every step's
+	// rollouts, so the sampled log-probs are the FP8 policy's and the clipped ratio π_θ/π_old
+	// corrects the mismatch with the FP32 policy that is trained, as in systems that roll out
+	// in low precision; held-out accuracy is always measured on the FP32 policy [fp32].
 	RolloutPrecision Precision `json:"rollout_precision"`
-	// SavePrecision is the precision of the weights in checkpoints' model.safetensors: fp8 writes
-	// every matrix as F8_E4M3 with a <name>_scale_inv F32 tensor, as DeepSeek-V3 ships, about 4x
-	// smaller; the optimizer state stays FP32, the held-out accuracy recorded with a checkpoint
-	// (and so the best one) is the rounded weights', and a run resumed from such a checkpoint
-	// continues from the rounded weights (not bit-exact) [fp32].
+	// SavePrecision is the precision of the weights in checkpoints' model.safetensors: fp8
+	// writes the linear layers' matrices as F8_E4M3, each with a <name>_scale_inv F32 tensor,
+	// and the embeddings and head as F32, as DeepSeek-V3 ships; the optimizer state stays FP32,
+	// the held-out accuracy recorded with a checkpoint (and so the best one) is the rounded
+	// weights', and a run resumed from such a checkpoint continues from the rounded weights
+	// (not bit-exact) [fp32].
 	SavePrecision Precision `json:"save_precision"`
 	// FP8Block is the side of the square blocks that share one FP8 scale [128].
 	FP8Block int `json:"fp8_block"`

@@ -15,9 +15,10 @@ type Precision int
 const (
 	// FP32 keeps the weights as trained.
 	FP32 Precision = iota
-	// FP8 rounds every matrix (rank-2 tensor) to OCP E4M3 with one FP32 scale per
-	// Config.FP8Block × Config.FP8Block block, as DeepSeek-V3 stores its weights; vectors
-	// (biases, LayerNorm gains) stay FP32. See package fp8.
+	// FP8 rounds the weight matrices of the blocks' linear layers (model.FP8Linear) to OCP
+	// E4M3 with one FP32 scale per Config.FP8Block × Config.FP8Block block, as DeepSeek-V3
+	// stores them; the embeddings, output head, router, biases and gains stay FP32, as V3
+	// keeps them. See package fp8.
 	FP8
 )
 
@@ -47,13 +48,13 @@ func (p *Precision) UnmarshalText(b []byte) error {
 // fp8Block is the run's FP8 scaling block.
 func (c Config) fp8Block() fp8.Block { return fp8.Block{Rows: c.FP8Block, Cols: c.FP8Block} }
 
-// roundFP8 writes into dst the policy src with every matrix rounded through FP8 (quantised with
-// block b, then dequantised) and every other tensor copied: the weights an FP8 rollout engine
-// would hold. dst and src must have the same shape.
+// roundFP8 writes into dst the policy src with the linear layers' matrices (model.FP8Linear)
+// rounded through FP8 (quantised with block b, then dequantised) and every other tensor copied:
+// the weights an FP8 rollout engine would hold. dst and src must have the same shape.
 func roundFP8(dst, src *model.Params, b fp8.Block) error {
 	for i, t := range src.Tensors {
 		d := dst.Tensors[i]
-		if len(t.Shape) != 2 {
+		if len(t.Shape) != 2 || !model.FP8Linear(t.Name) {
 			copy(d.Data, t.Data)
 			continue
 		}

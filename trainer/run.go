@@ -123,7 +123,7 @@ func (t *Trainer) Run(ctx context.Context, runDir string, report func(Stats)) er
 	return ctx.Err()
 }
 
-// heldOutFP8 is the mean held-out greedy accuracy of the policy with its matrices rounded to FP8,
+// heldOutFP8 is the mean held-out greedy accuracy of the policy with its linear layers rounded to FP8,
 // as a checkpoint saved at SavePrecision FP8 holds it.
 func (t *Trainer) heldOutFP8() (float64, error) {
 	p := t.policy.Clone()
@@ -262,7 +262,7 @@ func (t *Trainer) save(runDir string, heldOut float64) (string, error) {
 	}
 	if t.cfg.SavePrecision == FP8 {
 		// Matrices only: biases and gains stay FP32, as DeepSeek-V3 keeps its norms.
-		q, err := checkpoints.QuantizeWeights(ck.Weights, t.cfg.fp8Block())
+		q, err := checkpoints.QuantizeWeights(ck.Weights, t.cfg.fp8Block(), model.FP8Linear)
 		if err != nil {
 			return "", fmt.Errorf("trainer: save: %w", err)
 		}
