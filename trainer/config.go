@@ -57,10 +57,14 @@ type Config struct {
 	Temperature float64 `json:"temperature"`
 	// RolloutPrecision is the precision of the policy copy that samples rollouts: fp8 rounds its
 	// linear layers' matrices (model.FP8Linear) to E4M3 with block scales before every step's
-	// rollouts, so the sampled log-probs are the FP8 policy's and the clipped ratio π_θ/π_old
-	// corrects the mismatch with the FP32 policy that is trained, as in systems that roll out
-	// in low precision; held-out accuracy is always measured on the FP32 policy [fp32].
+	// rollouts. The trainer then recomputes the sampled tokens' log-probs under the FP32 policy
+	// (π_old of the clipped ratio, as if it had sampled them) and corrects the mismatch with a
+	// truncated importance weight on each token's advantage, min(π_old/π_fp8, RolloutISCap), as
+	// RL systems that roll out in low precision do (verl's TIS; Yao et al. 2025). Held-out
+	// accuracy is always measured on the FP32 policy [fp32].
 	RolloutPrecision Precision `json:"rollout_precision"`
+	// RolloutISCap truncates that importance weight (at least 1) [2].
+	RolloutISCap float64 `json:"rollout_is_cap"`
 	// SavePrecision is the precision of the weights in checkpoints' model.safetensors: fp8
 	// writes the linear layers' matrices as F8_E4M3, each with a <name>_scale_inv F32 tensor,
 	// and the embeddings and head as F32, as DeepSeek-V3 ships; the optimizer state stays FP32,
@@ -163,6 +167,7 @@ func Default() Config {
 		Temperature:    1,
 		FP8Block:       128,
 		RouterBiasRate: 0.001,
+		RolloutISCap:   2,
 		LR:             1e-3,
 		Warmup:         20,
 		MinLR:          1e-4,
@@ -238,6 +243,7 @@ func (c Config) validateFields() error {
 		{"temperature", !(c.Temperature > 0) || math.IsInf(c.Temperature, 0), c.Temperature},
 		{"rollout_precision", c.RolloutPrecision < FP32 || c.RolloutPrecision > FP8, c.RolloutPrecision},
 		{"save_precision", c.SavePrecision < FP32 || c.SavePrecision > FP8, c.SavePrecision},
+		{"rollout_is_cap", !(c.RolloutISCap >= 1) || math.IsInf(c.RolloutISCap, 0), c.RolloutISCap},
 		{"router_bias_rate", !(c.RouterBiasRate >= 0) || math.IsInf(c.RouterBiasRate, 0), c.RouterBiasRate},
 		{"fp8_block", c.FP8Block < 1 || c.FP8Block > 1<<16, c.FP8Block},
 		{"lr", !(c.LR > 0) || math.IsInf(c.LR, 0), c.LR},

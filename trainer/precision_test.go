@@ -30,7 +30,7 @@ func TestFP8Rollouts(t *testing.T) {
 		r := tr.rollParams.Tensors[i]
 		for k, x := range w.Data {
 			bound := math.Abs(float64(x))/16 + 1e-6
-			if d := math.Abs(float64(x - r.Data[k])); d > bound || (len(w.Shape) != 2 && d != 0) {
+			if d := math.Abs(float64(x - r.Data[k])); d > bound || (!model.FP8Linear(w.Name) && d != 0) {
 				t.Fatalf("%s[%d]: policy %v, rollout copy %v", w.Name, k, x, r.Data[k])
 			}
 		}
@@ -68,6 +68,46 @@ func TestFP8Rollouts(t *testing.T) {
 	}
 	if maxFP32 < 1e-4 {
 		t.Errorf("recorded log-probs equal the FP32 policy's (max difference %v): the rollouts did not use FP8", maxFP32)
+	}
+
+	// The update's π_old is the FP32 policy's log-prob, and each token's advantage is weighted by
+	// min(π_old/π_fp8, cap). The lowest cap, 1, makes sure some weights are truncated.
+	tr.cfg.RolloutISCap = 1
+	in, err := tr.batchInputs(groups)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var k3 float64
+	checked, truncated := 0, 0
+	b := 0
+	for _, g := range groups {
+		for i, s := range g.samples {
+			for k := range s.Tokens {
+				j := b*tr.seqLen + len(g.prompt) - 1 + k
+				old := fp32[b][k]
+				if in.oldLogp[j] != old {
+					t.Fatalf("sequence %d token %d: π_old %v, want the FP32 policy's %v", b, k, in.oldLogp[j], old)
+				}
+				w := math.Exp(float64(old) - float64(s.Logp[k]))
+				k3 += w - 1 - math.Log(w)
+				if w > 1 {
+					w = 1
+					truncated++
+				}
+				want := g.adv[i][k] * w
+				if d := math.Abs(float64(in.adv[j]) - want); d > 1e-6*math.Max(1, math.Abs(want)) {
+					t.Fatalf("sequence %d token %d: advantage %v, want %v × %v", b, k, in.adv[j], g.adv[i][k], w)
+				}
+				checked++
+			}
+			b++
+		}
+	}
+	if truncated == 0 || truncated == checked {
+		t.Errorf("%d of %d weights truncated: the test does not exercise both sides of the cap", truncated, checked)
+	}
+	if math.Abs(in.rolloutKL-k3) > 1e-9*math.Max(1, k3) || in.truncated != truncated {
+		t.Errorf("batch reports KL sum %v and %d truncated; want %v and %d", in.rolloutKL, in.truncated, k3, truncated)
 	}
 }
 

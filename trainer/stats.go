@@ -46,6 +46,11 @@ type Stats struct {
 	// LoadImbalance is the most loaded routed expert's share over the mean, in the worst layer
 	// (1: balanced); absent for a dense policy.
 	LoadImbalance float64 `json:"load_imbalance,omitempty"`
+	// RolloutKL is the mean k3 estimate, per answer token, of KL(π_fp8 || π) between the FP8
+	// copy that sampled and the policy, and ISTruncated the fraction of answer tokens whose
+	// importance weight hit Config.RolloutISCap; both absent without FP8 rollouts.
+	RolloutKL     float64 `json:"rollout_kl,omitempty"`
+	ISTruncated   float64 `json:"is_truncated,omitempty"`
 	LR            float64 `json:"lr"`
 	CompletionLen float64 `json:"completion_len"` // mean answer tokens
 
@@ -244,6 +249,9 @@ func (s Stats) Line() string {
 	}
 	if s.LoadImbalance > 0 {
 		fmt.Fprintf(&b, " load_imbalance %.2f", s.LoadImbalance)
+	}
+	if s.RolloutKL > 0 || s.ISTruncated > 0 {
+		fmt.Fprintf(&b, " rollout_kl %.4f is_truncated %.4f", s.RolloutKL, s.ISTruncated)
 	}
 	fmt.Fprintf(&b, " zero_std %.2f no_signal %.2f entropy %.3f kl %.4f clip %.3f len %.2f tok/s %.0f step_s %.2f",
 		s.FracZeroStd, s.FracNoSignal, s.Entropy, s.KL, s.ClipFrac, s.CompletionLen, s.TokensPerSec, s.StepSeconds)

@@ -264,6 +264,10 @@ func (t *Trainer) Step() (Stats, error) {
 	t.steerEntropy(st.Entropy)
 	st.Loss, st.GradNorm, st.LR = loss, gradNorm, lr
 	st.LoadImbalance = imbalance(in.expertLoad)
+	if t.rollParams != nil && in.answerTokens > 0 {
+		st.RolloutKL = in.rolloutKL / float64(in.answerTokens)
+		st.ISTruncated = float64(in.truncated) / float64(in.answerTokens)
+	}
 	st.FracZeroStd = zeroStd
 	st.RolloutSeconds = rolloutSecs
 	st.Tokens = t.stepTokens
@@ -554,7 +558,11 @@ type batchInputs struct {
 	adv, oldLogp, refLogp, weight []float32
 	answerTokens, answerSeqs      int
 	diag                          diagnostics
-	expertLoad                    [][]int // token-slots per layer and routed expert, last pass; nil when dense
+	// With FP8 rollouts: the summed k3 estimate of KL(π_fp8 || π_old) over the answer tokens,
+	// and how many tokens' importance weights were truncated.
+	rolloutKL  float64
+	truncated  int
+	expertLoad [][]int // token-slots per layer and routed expert, last pass; nil when dense
 }
 
 func (t *Trainer) batchInputs(groups []*group) (*batchInputs, error) {
@@ -568,6 +576,17 @@ func (t *Trainer) batchInputs(groups []*group) (*batchInputs, error) {
 			lens = append(lens, len(s.Tokens))
 			prompts = append(prompts, g.prompt)
 			completions = append(completions, s.Tokens)
+		}
+	}
+	// With FP8 rollouts the sampler recorded the FP8 copy's log-probs. The FP32 policy's own are
+	// π_old, so the clipped ratio measures only this update, and each token's advantage is
+	// weighted by min(π_old/π_fp8, cap): without the cap, a token the FP8 copy happened to
+	// sample where the policy is far likelier weighed up to hundreds of times the rest.
+	var policyLogp [][]float32
+	if t.rollParams != nil {
+		var err error
+		if policyLogp, err = t.sampler.LogProbs(prompts, completions, t.cfg.Temperature); err != nil {
+			return nil, fmt.Errorf("trainer: policy log-probs of FP8 rollouts: %w", err)
 		}
 	}
 	var refLogp [][]float32
@@ -595,12 +614,23 @@ func (t *Trainer) batchInputs(groups []*group) (*batchInputs, error) {
 			in.ids, in.targets = append(in.ids, ids), append(in.targets, targets)
 			for k := range s.Tokens {
 				j := b*T + len(g.prompt) - 1 + k
-				in.adv[j] = float32(g.adv[i][k])
-				in.oldLogp[j] = s.Logp[k]
+				adv, old := g.adv[i][k], s.Logp[k]
+				if policyLogp != nil {
+					old = policyLogp[b][k]
+					w := math.Exp(float64(old) - float64(s.Logp[k])) // π_old / π_fp8
+					in.rolloutKL += w - 1 - math.Log(w)              // k3 of KL(π_fp8 || π_old)
+					if w > t.cfg.RolloutISCap {
+						w = t.cfg.RolloutISCap
+						in.truncated++
+					}
+					adv *= w
+				}
+				in.adv[j] = float32(adv)
+				in.oldLogp[j] = old
 				if refLogp != nil {
 					in.refLogp[j] = refLogp[b][k]
 				} else {
-					in.refLogp[j] = s.Logp[k]
+					in.refLogp[j] = old
 				}
 				in.weight[j] = float32(weights[b][k])
 			}

@@ -201,6 +201,7 @@ func bindConfig(fs *flag.FlagSet, cfg *trainer.Config) {
 	fs.TextVar(&cfg.RolloutPrecision, "rollout-precision", cfg.RolloutPrecision, "weights the rollouts sample from: `fp32`, or fp8 (E4M3, block-scaled; the clipped ratio corrects the mismatch)")
 	fs.TextVar(&cfg.SavePrecision, "save-precision", cfg.SavePrecision, "weights in checkpoints: `fp32`, or fp8 (F8_E4M3 + *_scale_inv, about 4x smaller)")
 	fs.IntVar(&cfg.FP8Block, "fp8-block", cfg.FP8Block, "side `N` of the square blocks sharing one FP8 scale")
+	fs.Float64Var(&cfg.RolloutISCap, "rollout-is-cap", cfg.RolloutISCap, "with -rollout-precision fp8: truncate each token's importance weight π/π_fp8 at this value (at least 1)")
 	fs.IntVar(&cfg.EvalEvery, "eval-every", cfg.EvalEvery, "held-out greedy evaluation every `N` steps")
 	fs.IntVar(&cfg.EvalSize, "eval-size", cfg.EvalSize, "held-out problems per skill")
 	fs.IntVar(&cfg.SaveEvery, "save-every", cfg.SaveEvery, "checkpoint every `N` steps (0: only at the end)")
