@@ -198,7 +198,7 @@ func bindConfig(fs *flag.FlagSet, cfg *trainer.Config) {
 	fs.BoolVar(&cfg.ScaleStd, "scale-std", cfg.ScaleStd, "divide advantages by the group std (false: Dr. GRPO)")
 	fs.BoolVar(&cfg.DynamicSampling, "dynamic-sampling", cfg.DynamicSampling, "resample groups with no signal (DAPO)")
 	fs.Float64Var(&cfg.Temperature, "temperature", cfg.Temperature, "sampling temperature")
-	fs.TextVar(&cfg.RolloutPrecision, "rollout-precision", cfg.RolloutPrecision, "weights the rollouts sample from: `fp32`, or fp8 (E4M3, block-scaled; the clipped ratio corrects the mismatch)")
+	fs.TextVar(&cfg.RolloutPrecision, "rollout-precision", cfg.RolloutPrecision, "weights the rollouts sample from: `fp32`, or fp8 (E4M3, block-scaled; truncated importance weights correct the mismatch)")
 	fs.TextVar(&cfg.SavePrecision, "save-precision", cfg.SavePrecision, "weights in checkpoints: `fp32`, or fp8 (F8_E4M3 + *_scale_inv, about 4x smaller)")
 	fs.IntVar(&cfg.FP8Block, "fp8-block", cfg.FP8Block, "side `N` of the square blocks sharing one FP8 scale")
 	fs.Float64Var(&cfg.RolloutISCap, "rollout-is-cap", cfg.RolloutISCap, "with -rollout-precision fp8: truncate each token's importance weight π/π_fp8 at this value (at least 1)")
