@@ -123,8 +123,8 @@ func (t *Trainer) Run(ctx context.Context, runDir string, report func(Stats)) er
 	return ctx.Err()
 }
 
-// heldOutFP8 is the mean held-out greedy accuracy of the policy with its linear layers rounded to FP8,
-// as a checkpoint saved at SavePrecision FP8 holds it.
+// heldOutFP8 is the mean held-out greedy accuracy of the policy with its linear layers rounded
+// to FP8, as a checkpoint saved at SavePrecision FP8 holds it.
 func (t *Trainer) heldOutFP8() (float64, error) {
 	p := t.policy.Clone()
 	if err := roundFP8(p, t.policy, t.cfg.fp8Block()); err != nil {

@@ -580,8 +580,8 @@ func (t *Trainer) batchInputs(groups []*group) (*batchInputs, error) {
 	}
 	// With FP8 rollouts the sampler recorded the FP8 copy's log-probs. The FP32 policy's own are
 	// π_old, so the clipped ratio measures only this update, and each token's advantage is
-	// weighted by min(π_old/π_fp8, cap): without the cap, a token the FP8 copy happened to
-	// sample where the policy is far likelier weighed up to hundreds of times the rest.
+	// weighted by min(π_old/π_fp8, cap): the cap bounds a token the copy sampled where the
+	// policy is far likelier (ratios of 110 were measured on a policy trained without this).
 	var policyLogp [][]float32
 	if t.rollParams != nil {
 		var err error
