@@ -37,10 +37,18 @@ func CostPerMillion(tokensPerSec float64, cores int, pricePerCoreHour float64) f
 // CostLine is the one line the commands print: the cost of a million generated tokens at the
 // measured throughput, with the reference prices beside it, labelled as another model class.
 func CostLine(tokensPerSec float64, cores int, pricePerCoreHour float64) string {
-	return fmt.Sprintf("cost: $%.4f per million generated tokens (%.0f tokens/s on %d cores at $%.3f/core-hour); "+
+	return fmt.Sprintf("cost: $%.4f per million generated tokens (%.0f tokens/s on %s at $%.3f/core-hour); "+
 		"for scale only, a different model class: DeepSeek-R1 $%.2f, OpenAI o1 $%.0f per million output tokens",
-		CostPerMillion(tokensPerSec, cores, pricePerCoreHour), tokensPerSec, cores, pricePerCoreHour,
+		CostPerMillion(tokensPerSec, cores, pricePerCoreHour), tokensPerSec, Cores(cores), pricePerCoreHour,
 		DeepSeekR1Price, OpenAIo1Price)
+}
+
+// Cores writes a core count as the cost lines do: "1 core", "2 cores".
+func Cores(n int) string {
+	if n == 1 {
+		return "1 core"
+	}
+	return fmt.Sprintf("%d cores", n)
 }
 
 // Throughput measures how many answer tokens per second s samples for the run's skills: n

@@ -50,3 +50,14 @@ func TestThroughput(t *testing.T) {
 		t.Error("Throughput with 0 prompts succeeded")
 	}
 }
+
+func TestCores(t *testing.T) {
+	for n, want := range map[int]string{1: "1 core", 2: "2 cores", 16: "16 cores"} {
+		if got := Cores(n); got != want {
+			t.Errorf("Cores(%d) = %q, want %q", n, got, want)
+		}
+	}
+	if line := CostLine(1000, 1, 0.05); !strings.Contains(line, "on 1 core at") {
+		t.Errorf("CostLine on one core: %s", line)
+	}
+}

@@ -150,8 +150,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	if rolloutSecs > 0 {
 		fmt.Fprintln(stdout, trainer.CostLine(float64(tokens)/rolloutSecs, cores, *price))
 	}
-	fmt.Fprintf(stdout, "training cost: $%.4f (%.1f minutes on %d cores at $%.3f/core-hour)\n",
-		time.Since(start).Hours()*float64(cores)**price, time.Since(start).Minutes(), cores, *price)
+	fmt.Fprintf(stdout, "training cost: $%.4f (%.1f minutes on %s at $%.3f/core-hour)\n",
+		time.Since(start).Hours()*float64(cores)**price, time.Since(start).Minutes(), trainer.Cores(cores), *price)
 	fmt.Fprintf(stdout, "done: %d steps; checkpoints in %s (evaluate: go run ./cmd/eval -ckpt %s -data FILE.jsonl)\n",
 		t.StepCount(), *out, *out)
 	return nil
