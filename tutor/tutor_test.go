@@ -90,10 +90,7 @@ func TestPrerequisites(t *testing.T) {
 
 func TestAdaptiveUnlocksInOrder(t *testing.T) {
 	list := skills(t, "add1,sub1,add2,add3,comp1")
-	tu, err := NewAdaptive(Options{Skills: list, Mastery: 0.95, Review: 0.2})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tu := mustAdaptive(t, Options{Skills: list, Mastery: 0.95, Review: 0.2})
 	want := map[string]Status{"add1": Learning, "sub1": Locked, "add2": Locked, "add3": Locked, "comp1": Locked}
 	if got := status(tu); !reflect.DeepEqual(got, want) {
 		t.Fatalf("at the start: %v; want %v", got, want)
@@ -127,7 +124,7 @@ func TestAdaptiveUnlocksInOrder(t *testing.T) {
 	if got := status(tu); got["add3"] != Mastered {
 		t.Fatalf("after add3 at 99%%: %v", got)
 	}
-	cascade, _ := NewAdaptive(Options{Skills: list, Mastery: 0.95})
+	cascade := mustAdaptive(t, Options{Skills: list, Mastery: 0.95})
 	cascade.Measured(map[arith.Skill]float64{list[0]: 1, list[2]: 1, list[3]: 0.5})
 	if got := status(cascade); got["add2"] != Mastered || got["add3"] != Learning {
 		t.Errorf("one measurement of add1 and add2 at 100%%: %v; want add2 mastered and add3 unlocked", got)
@@ -142,10 +139,7 @@ func TestAdaptiveUnlocksInOrder(t *testing.T) {
 // A skill on its carry ladder is mastered by climbing it and then measuring at mastery.
 func TestMasteryAfterTheLadder(t *testing.T) {
 	list := skills(t, "add1,add2")
-	tu, err := NewAdaptive(Options{Skills: list, Curriculum: 0.6, Mastery: 0.9})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tu := mustAdaptive(t, Options{Skills: list, Curriculum: 0.6, Mastery: 0.9})
 	tu.Measured(map[arith.Skill]float64{list[0]: 0.5})
 	if got := status(tu)["add1"]; got != Learning || tu.Report()[0].Level != arith.NoCarry {
 		t.Fatalf("add1 at level 0 with 50%%: %v at level %d; want learning at 0", got, tu.Report()[0].Level)
@@ -169,10 +163,7 @@ func TestMasteryAfterTheLadder(t *testing.T) {
 // With a frontier of 1, mastering the foundation unlocks its successors one at a time, in order.
 func TestFrontier(t *testing.T) {
 	list := skills(t, "add2,sub2,mul1,add3")
-	tu, err := NewAdaptive(Options{Skills: list, Mastery: 0.9, Frontier: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tu := mustAdaptive(t, Options{Skills: list, Mastery: 0.9, Frontier: 1})
 	tu.Measured(map[arith.Skill]float64{list[0]: 0.95})
 	want := map[string]Status{"add2": Mastered, "sub2": Learning, "mul1": Locked, "add3": Locked}
 	if got := status(tu); !reflect.DeepEqual(got, want) {
@@ -238,10 +229,7 @@ func TestLadder(t *testing.T) {
 // The batch goes where groups carry signal; a skill whose groups carry none still gets MinShare.
 func TestAdaptiveFollowsSignalAndNeverStarves(t *testing.T) {
 	list := skills(t, "add1,sub1,mul1,dsum4")
-	tu, err := NewAdaptive(Options{Skills: list, Mastery: 0.95, Review: 0.2})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tu := mustAdaptive(t, Options{Skills: list, Mastery: 0.95, Review: 0.2})
 	tu.Measured(map[arith.Skill]float64{list[0]: 1}) // the foundation mastered: the rest unlock
 	rng := rand.New(rand.NewPCG(7, 7))
 	seen := make(map[string]int)
@@ -290,10 +278,7 @@ func TestAdaptiveFollowsSignalAndNeverStarves(t *testing.T) {
 // it once everything is mastered.
 func TestAdaptiveReviews(t *testing.T) {
 	list := skills(t, "add1,sub1,add2")
-	tu, err := NewAdaptive(Options{Skills: list, Mastery: 0.9, Review: 0.2})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tu := mustAdaptive(t, Options{Skills: list, Mastery: 0.9, Review: 0.2})
 	tu.Measured(map[arith.Skill]float64{list[0]: 0.99, list[1]: 0.91})
 	r := tu.Report()
 	if r[0].Status != Mastered || r[1].Status != Mastered || r[2].Status != Learning {
@@ -344,7 +329,7 @@ func TestDeterministicAndRoundTrip(t *testing.T) {
 					u, _ := NewUniform(o)
 					return u
 				}
-				a, _ := NewAdaptive(o)
+				a := mustAdaptive(t, o)
 				return a
 			}
 			run := func(tu Tutor, rng *rand.Rand, steps int) []Lesson {
@@ -391,7 +376,7 @@ func TestDeterministicAndRoundTrip(t *testing.T) {
 
 func TestUnmarshalRejects(t *testing.T) {
 	list := skills(t, "add1,add2")
-	good, _ := NewAdaptive(Options{Skills: list, Mastery: 0.9})
+	good := mustAdaptive(t, Options{Skills: list, Mastery: 0.9})
 	data, _ := json.Marshal(good)
 	valid := string(data)
 	for _, tc := range []struct{ name, in, want string }{
@@ -409,7 +394,7 @@ func TestUnmarshalRejects(t *testing.T) {
 		{"long window", strings.Replace(valid, `"window":[]`, `"window":[0,0,0,0,0,0,0,0,0,0,0]`, 1), "invalid"},
 		{"window out of range", strings.Replace(valid, `"window":[]`, `"window":[2]`, 1), "invalid"},
 	} {
-		tu, _ := NewAdaptive(Options{Skills: list, Mastery: 0.9})
+		tu := mustAdaptive(t, Options{Skills: list, Mastery: 0.9})
 		before, _ := json.Marshal(tu)
 		err := json.Unmarshal([]byte(tc.in), tu)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -442,7 +427,7 @@ func TestOptionsRejected(t *testing.T) {
 
 // Outcomes of skills the tutor does not teach, or with no completions, are ignored.
 func TestObserveIgnoresStrangers(t *testing.T) {
-	tu, _ := NewAdaptive(Options{Skills: skills(t, "add1"), Mastery: 0.9})
+	tu := mustAdaptive(t, Options{Skills: skills(t, "add1"), Mastery: 0.9})
 	before := tu.Report()
 	tu.Observe([]Outcome{{Lesson: Lesson{Skill: arith.Skill{Kind: arith.Mul, Digits: 2}}, Completions: 8, Correct: 8},
 		{Lesson: Lesson{Skill: arith.Skill{Kind: arith.Add, Digits: 1}}, Completions: 0, Correct: 3}})
@@ -453,12 +438,12 @@ func TestObserveIgnoresStrangers(t *testing.T) {
 
 func FuzzUnmarshal(f *testing.F) {
 	list := []arith.Skill{{Kind: arith.Add, Digits: 1}, {Kind: arith.Add, Digits: 2}}
-	good, _ := NewAdaptive(Options{Skills: list, Mastery: 0.9})
+	good := mustAdaptive(f, Options{Skills: list, Mastery: 0.9})
 	data, _ := json.Marshal(good)
 	f.Add(data)
 	f.Add([]byte(`{"kind":"adaptive","skills":[null]}`))
 	f.Fuzz(func(t *testing.T, in []byte) {
-		tu, _ := NewAdaptive(Options{Skills: list, Mastery: 0.9})
+		tu := mustAdaptive(t, Options{Skills: list, Mastery: 0.9})
 		if err := json.Unmarshal(in, tu); err != nil {
 			return
 		}
@@ -468,7 +453,7 @@ func FuzzUnmarshal(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		again, _ := NewAdaptive(Options{Skills: list, Mastery: 0.9})
+		again := mustAdaptive(t, Options{Skills: list, Mastery: 0.9})
 		if err := json.Unmarshal(out, again); err != nil {
 			t.Fatalf("re-reading %s: %v", out, err)
 		}
@@ -480,10 +465,7 @@ func FuzzUnmarshal(f *testing.F) {
 // with the curriculum on, too.
 func TestLadderOnlyForAddSub(t *testing.T) {
 	list := skills(t, "add1,sub1,mul1,comp1,dsum4,add2")
-	tu, err := NewAdaptive(Options{Skills: list, Curriculum: 0.6, Mastery: 0.9})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tu := mustAdaptive(t, Options{Skills: list, Curriculum: 0.6, Mastery: 0.9})
 	for _, r := range tu.Report() {
 		want := arith.NoCarry
 		if r.Skill.Kind != arith.Add && r.Skill.Kind != arith.Sub {
@@ -499,4 +481,14 @@ func TestLadderOnlyForAddSub(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("after one measurement with the curriculum on: %v; want %v", got, want)
 	}
+}
+
+// mustAdaptive is NewAdaptive for options a test knows to be valid.
+func mustAdaptive(t testing.TB, o Options) *Adaptive {
+	t.Helper()
+	a, err := NewAdaptive(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
 }
