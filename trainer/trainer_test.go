@@ -303,6 +303,8 @@ func TestStepReportsSkills(t *testing.T) {
 	}
 }
 
+// With routed experts, every step moves the selection bias toward balance and reports the load
+// imbalance; a dense run reports none.
 func TestMoEStep(t *testing.T) {
 	cfg := tinyConfig()
 	cfg.Model.Experts, cfg.Model.SharedExperts, cfg.Model.TopK, cfg.Model.ExpertDFF = 4, 1, 2, 8
