@@ -102,22 +102,24 @@ func Length(p arith.Problem, c Completion) (float64, bool) {
 	return -1, true
 }
 
-// Sign is the "sign" reward: 1 if the first token of c writes the sign of p.Answer ('-' for a
-// negative answer, a digit for zero or a positive one), else 0; so an empty completion, or one
-// that starts with anything else, scores 0. It applies (ok) only to subtractions and composites,
-// the kinds whose answer can be negative; elsewhere it is not applicable.
+// Sign is the "sign" reward: 1 if c writes the sign of p.Answer, else 0. c writes '-' when its
+// leading run of digits (at least one) is followed by '-'; it must do so exactly when p.Answer is
+// negative, and must write a digit at all, so an empty completion, or one that starts with
+// anything else, scores 0. It applies (ok) only to subtractions and composites, the kinds whose
+// answer can be negative; elsewhere it is not applicable.
 func Sign(p arith.Problem, c Completion) (float64, bool) {
 	if k := p.Skill.Kind; k != arith.Sub && k != arith.Composite {
 		return 0, false
 	}
-	if len(c.Tokens) == 0 {
+	n := 0
+	for n < len(c.Tokens) && c.Tokens[n].IsDigit() {
+		n++
+	}
+	if n == 0 {
 		return 0, true
 	}
-	first := c.Tokens[0]
-	if p.Answer < 0 {
-		return b2f(first == arith.Minus), true
-	}
-	return b2f(first.IsDigit()), true
+	minus := n < len(c.Tokens) && c.Tokens[n] == arith.Minus
+	return b2f(minus == (p.Answer < 0)), true
 }
 
 // Think is the "think" reward, DeepSeek-R1-Zero's format reward for reasoning inside
@@ -130,7 +132,7 @@ func Think(p arith.Problem, c Completion) (float64, bool) {
 }
 
 // Correct is the "correct" reward: 1 if arith.DecodeAnswer(c.Tokens) succeeds and equals
-// p.Answer, else 0. Redundant zeros ("040$" for 40) and "-0$" still count as correct.
+// p.Answer, else 0. Redundant digits ("040$" for 40, "39-$" for -7) still count as correct.
 func Correct(p arith.Problem, c Completion) (float64, bool) {
 	v, err := arith.DecodeAnswer(c.Tokens)
 	return b2f(err == nil && v == p.Answer), true
@@ -141,12 +143,13 @@ func Format(p arith.Problem, c Completion) (float64, bool) {
 	return b2f(arith.Canonical(c.Tokens)), true
 }
 
-// truth returns the sign and the digits (least significant first) of p.Answer.
+// truth returns the sign of p.Answer and the digits of its canonical answer (least significant
+// first; ten's complement for a negative one).
 func truth(p arith.Problem) (neg bool, digits []arith.Token) {
 	e := arith.EncodeAnswer(p.Answer)
 	e = e[:len(e)-1] // drop End
 	if p.Answer < 0 {
-		return true, e[1:]
+		return true, e[:len(e)-1] // drop '-'
 	}
 	return false, e
 }
@@ -156,18 +159,18 @@ func Partial(p arith.Problem, c Completion) (float64, bool) {
 	neg, want := truth(p)
 	var right, written, garbage int
 	signed, ended := false, false
-	for k, t := range c.Tokens {
+	for _, t := range c.Tokens {
 		switch {
 		case ended:
 			garbage++
 		case t == arith.End:
 			ended = true
-		case t.IsDigit():
+		case t.IsDigit() && !signed:
 			if written < len(want) && t == want[written] {
 				right++
 			}
 			written++
-		case t == arith.Minus && k == 0:
+		case t == arith.Minus && written > 0 && !signed:
 			signed = true
 		default:
 			garbage++
@@ -185,23 +188,21 @@ func PartialTokens(p arith.Problem, c Completion) []float64 {
 	neg, want := truth(p)
 	out := make([]float64, len(c.Tokens))
 	written := 0 // digit tokens before token k
-	ended := false
+	signed, ended := false, false
 	for k, t := range c.Tokens {
 		switch {
 		case ended:
 			// After End nothing is right.
 		case t == arith.End:
 			ended = true
-			out[k] = b2f(written == len(want))
-		case t.IsDigit():
-			right := written < len(want) && t == want[written]
-			if k == 0 && neg { // '-' was due here: this token made the sign wrong
-				right = false
-			}
-			out[k] = b2f(right)
+			// For a negative answer written with all its digits, '-' was due here.
+			out[k] = b2f(written == len(want) && (signed || !neg))
+		case t.IsDigit() && !signed:
+			out[k] = b2f(written < len(want) && t == want[written])
 			written++
-		case t == arith.Minus && k == 0:
-			out[k] = b2f(neg)
+		case t == arith.Minus && written > 0 && !signed:
+			signed = true
+			out[k] = b2f(neg && written == len(want))
 		}
 	}
 	return out

@@ -21,7 +21,8 @@ func TestNewBuiltins(t *testing.T) {
 		{"98+45", "341$", 1, 0, na, na},                         // correct
 		{"98+45", "342$", 1 / (1 + 100.0/143), 0, na, na},       // off by one digit (hundreds)
 		{"98+45", "241$", 1 / (1 + 1.0/143), 0, na, na},         // off by one in the units
-		{"98+45", "-341$", 1 / (1 + 286.0/143), -0.25, na, na},  // wrong sign
+		{"98+45", "341-$", 1 / (1 + 1000.0/143), -0.25, na, na}, // wrong sign: reads -857
+		{"98+45", "-341$", 0, -0.25, na, na},                    // a leading '-' does not decode
 		{"98+45", "3410$", 1, -0.25, na, na},                    // leading (redundant) zero
 		{"98+45", "", 0, 0, na, na},                             // empty
 		{"98+45", "341", 0, 0, na, na},                          // truncated, no End
@@ -31,25 +32,27 @@ func TestNewBuiltins(t *testing.T) {
 		{"98+45", "341$99999", 0, -1, na, na},                   // beyond 2M
 		{"98+45", strings.Repeat("9", 19) + "$", 0, -1, na, na}, // too many digits to decode
 
-		// 40649-78746 = -38097, "-79083$"; sub5: MaxAnswerLen 8.
-		{"40649-78746", "-79083$", 1, 0, 1, na},
-		{"40649-78746", "79083$", 1 / (1 + 2.0), 0, 0, na},            // wrong sign
-		{"40649-78746", "-79084$", 1 / (1 + 10000.0/38097), 0, 1, na}, // off by one digit
-		{"40649-78746", "-079083$", 0.1, -1.0 / 7, 1, na},             // a zero before the digits: reads 380970, one token past sub5's 7
+		// 40649-78746 = -38097, "30916-$"; sub5: MaxAnswerLen 7.
+		{"40649-78746", "30916-$", 1, 0, 1, na},
+		{"40649-78746", "30916$", 1 / (1 + 100000.0/38097), 0, 0, na}, // wrong sign: reads 61903
+		{"40649-78746", "30917-$", 1 / (1 + 10000.0/38097), 0, 1, na}, // off by one digit: reads -28097
+		{"40649-78746", "309169-$", 1, -1.0 / 7, 1, na},               // a redundant nine, one token past sub5's 7
 		{"40649-78746", "", 0, 0, 0, na},
-		{"40649-78746", "-", 0, 0, 1, na}, // truncated right after the sign
-		{"40649-78746", "$", 0, 0, 0, na}, //
+		{"40649-78746", "30916-", 0, 0, 1, na},  // truncated right after the sign
+		{"40649-78746", "-", 0, 0, 0, na},       // a sign before any digit
+		{"40649-78746", "-79083$", 0, 0, 0, na}, // the sign-first form
+		{"40649-78746", "$", 0, 0, 0, na},       //
 		{"40649-78746", "+79083$", 0, 0, 0, na},
 
 		// 3-3 = 0: a digit is the right sign; closeness divides by max(1, 0).
 		{"3-3", "0$", 1, 0, 1, na},
-		{"3-3", "-0$", 1, 0, 0, na}, // correct value, spurious sign
+		{"3-3", "0-$", 1 / 11.0, 0, 0, na}, // spurious sign: reads -10
 		{"3-3", "1$", 0.5, 0, 1, na},
-		{"3-3", "-1$", 0.5, 0, 0, na},
+		{"3-3", "1-$", 0.1, 0, 0, na}, // reads -9
 
-		// (0-9)*9 = -81, "-18$": composites apply to sign.
-		{"(0-9)*9", "-18$", 1, 0, 1, na},
-		{"(0-9)*9", "18$", 1 / 3.0, 0, 0, na},
+		// (0-9)*9 = -81, "91-$": composites apply to sign.
+		{"(0-9)*9", "91-$", 1, 0, 1, na},
+		{"(0-9)*9", "91$", 1 / (1 + 100.0/81), 0, 0, na}, // reads 19
 		{"(1+2)*3", "9$", 1, 0, 1, na},
 		// #8606 = 20 and 5*8 = 40: sign n/a.
 		{"#8606", "02$", 1, 0, na, na},

@@ -24,7 +24,7 @@ func ExampleRegistry_ParseSpec() {
 func ExampleMix_Score() {
 	m, _ := reward.Builtins().ParseSpec("correct=1,format=0.1,partial=0.5")
 	p, _ := arith.ParseQuestion("98+45") // 143, written "341$"
-	for _, text := range []string{"341$", "351$", "-341$", "341"} {
+	for _, text := range []string{"341$", "351$", "341-$", "341"} {
 		ts, _ := arith.Tokenize(text)
 		c := reward.Completion{Tokens: ts}
 		total, parts, _ := m.Score(p, c)
@@ -34,22 +34,23 @@ func ExampleMix_Score() {
 	// Output:
 	// 341$   total=1.60 correct=1 format=1 partial=1.00 tokens=[0.5 0.5 0.5 0.5]
 	// 351$   total=0.50 correct=0 format=1 partial=0.80 tokens=[0.5 0 0.5 0.5]
-	// -341$  total=0.50 correct=0 format=1 partial=0.80 tokens=[0 0.5 0.5 0.5 0.5]
+	// 341-$  total=0.50 correct=0 format=1 partial=0.80 tokens=[0.5 0.5 0.5 0 0.5]
 	// 341    total=0.40 correct=0 format=0 partial=0.80 tokens=[0.5 0.5 0.5]
 }
 
 func ExamplePartialTokens() {
-	p, _ := arith.ParseQuestion("40649-78746") // -38097, written "-79083$"
-	for _, text := range []string{"-79083$", "-79583$", "79083$", "-7908$", "-79083$$"} {
+	// -38097, written in ten's complement: 100000-38097 = 61903, "30916-$".
+	p, _ := arith.ParseQuestion("40649-78746")
+	for _, text := range []string{"30916-$", "30956-$", "30916$", "3091-$", "30916-$$"} {
 		ts, _ := arith.Tokenize(text)
 		fmt.Printf("%-9s %v\n", text, reward.PartialTokens(p, reward.Completion{Tokens: ts}))
 	}
 	// Output:
-	// -79083$   [1 1 1 1 1 1 1]
-	// -79583$   [1 1 1 0 1 1 1]
-	// 79083$    [0 1 1 1 1 1]
-	// -7908$    [1 1 1 1 1 0]
-	// -79083$$  [1 1 1 1 1 1 1 0]
+	// 30916-$   [1 1 1 1 1 1 1]
+	// 30956-$   [1 1 1 0 1 1 1]
+	// 30916$    [1 1 1 1 1 0]
+	// 3091-$    [1 1 1 1 0 0]
+	// 30916-$$  [1 1 1 1 1 1 1 0]
 }
 
 // A custom reward in ten lines: penalise redundant zeros past the most significant digit.
@@ -61,7 +62,7 @@ func ExampleRegistry_Add() {
 			if err != nil || arith.Canonical(c.Tokens) {
 				return 0, true // canonical, or not an answer at all (correct and format judge that)
 			}
-			return -1, true // a well-formed answer with a redundant zero ("040$") or "-0$"
+			return -1, true // a well-formed answer with a redundant zero ("040$") or nine ("39-$")
 		},
 	}
 	r := reward.Builtins()

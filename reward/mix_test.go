@@ -149,12 +149,13 @@ func TestRegistryAdd(t *testing.T) {
 func TestMixScore(t *testing.T) {
 	r := Builtins()
 	// A reward that applies only to negative answers.
-	err := r.Add(Reward{Name: "negsign", Doc: "1 if a negative answer starts with '-'", Min: 0, Max: 1,
+	err := r.Add(Reward{Name: "negsign", Doc: "1 if a negative answer ends with '-', End", Min: 0, Max: 1,
 		Score: func(p arith.Problem, c Completion) (float64, bool) {
 			if p.Answer >= 0 {
 				return 0, false
 			}
-			return b2f(len(c.Tokens) > 0 && c.Tokens[0] == arith.Minus), true
+			n := len(c.Tokens)
+			return b2f(n >= 2 && c.Tokens[n-2] == arith.Minus && c.Tokens[n-1] == arith.End), true
 		}})
 	if err != nil {
 		t.Fatal(err)
@@ -171,8 +172,10 @@ func TestMixScore(t *testing.T) {
 	}{
 		{"98+45", "341$", 1 + 0.1 + 0.5, []float64{1, 1, 1, math.NaN()}, []float64{0.5, 0.5, 0.5, 0.5}},
 		{"98+45", "441$", 0.1 + 0.5*0.8, []float64{0, 1, 0.8, math.NaN()}, []float64{0, 0.5, 0.5, 0.5}},
-		{"3-5", "2$", 0.1 + 0.5*(2.0/3), []float64{0, 1, 2.0 / 3, 0}, []float64{0, 0.5}},
-		{"3-5", "-2$", 1 + 0.1 + 0.5 + 2, []float64{1, 1, 1, 1}, []float64{0.5, 0.5, 0.5}},
+		// 3-5 = -2, written "8-$" (10-2).
+		{"3-5", "2$", 0.1 + 0.5*(1.0/3), []float64{0, 1, 1.0 / 3, 0}, []float64{0, 0}},
+		{"3-5", "8$", 0.1 + 0.5*(2.0/3), []float64{0, 1, 2.0 / 3, 0}, []float64{0.5, 0}},
+		{"3-5", "8-$", 1 + 0.1 + 0.5 + 2, []float64{1, 1, 1, 1}, []float64{0.5, 0.5, 0.5}},
 		{"3-5", "", 0, []float64{0, 0, 0, 0}, []float64{}},
 	}
 	for _, tt := range tests {

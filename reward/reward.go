@@ -23,25 +23,28 @@
 //
 // # Built-ins
 //
-// Let E = arith.EncodeAnswer(p.Answer) be the canonical answer: an optional '-', the T true digits
-// of |p.Answer| least significant first, then End.
+// Let E = arith.EncodeAnswer(p.Answer) be the canonical answer: its T true digits least
+// significant first (of p.Answer, or for a negative answer of its ten's complement 10^T +
+// p.Answer), then '-' if p.Answer < 0, then End.
 //
 //	correct  1 if arith.DecodeAnswer(c) succeeds and equals p.Answer, else 0.
-//	format   1 if arith.Canonical(c) (optional '-', digits, End, nothing after, no redundant
-//	         zeros), else 0. It does not look at the value.
+//	format   1 if arith.Canonical(c) (digits, optional '-', End, nothing after, no redundant
+//	         zeros or nines), else 0. It does not look at the value.
 //	partial  (d + s + e) / (max(W, T) + 2 + g), where, reading c up to its first End,
-//	         W is the number of digit tokens written and d the number of digit positions i < min(W, T)
-//	         whose written digit i (counted among digit tokens, least significant first, so
-//	         aligned at the units) equals true digit i; s = 1 if the sign is right (c starts with
-//	         '-' iff p.Answer < 0); e = 1 if c has an End and W == T; g counts the garbage:
-//	         tokens before End other than digits and a leading '-', and every token after End.
+//	         W is the number of digit tokens written before the first '-' that follows a digit
+//	         (the sign), and d the number of digit positions i < min(W, T) whose written digit i
+//	         (counted among digit tokens, least significant first, so aligned at the units)
+//	         equals true digit i; s = 1 if the sign is right (c writes the sign iff p.Answer < 0);
+//	         e = 1 if c has an End and W == T; g counts the garbage: tokens before End other than
+//	         those digits and the sign, and every token after End.
 //	         It is 1 exactly when c == E, and gives partial credit for each right digit.
 //	closeness  1 / (1 + |got - want| / max(1, |want|)) with got = arith.DecodeAnswer(c) and
 //	         want = p.Answer; 0 if c does not decode. Credit for being near in value.
 //	length   DAPO's soft overlong penalty with M = p.Skill.MaxAnswerLen() and n = len(c):
 //	         0 if n <= M, (M - n)/M if M < n <= 2M, -1 beyond. Range [-1, 0].
-//	sign     1 if c's first token writes the answer's sign ('-' iff p.Answer < 0, else a digit),
-//	         else 0; not applicable unless the problem is a subtraction or a composite.
+//	sign     1 if c starts with a digit and its leading digits are followed by '-' iff
+//	         p.Answer < 0, else 0; not applicable unless the problem is a subtraction or a
+//	         composite.
 //	think    R1-Zero's reasoning-in-tags format reward: not applicable on every completion,
 //	         because the 20-symbol vocabulary has no tag characters.
 //
@@ -49,20 +52,21 @@
 // right. Token k of c scores, reading left to right:
 //
 //	after the first End:  0
-//	the first End:        1 if the number of digit tokens before it is T, else 0
-//	'-' at k == 0:        1 if p.Answer < 0, else 0
-//	a digit:              1 if it is the j-th digit token written (j from 0), j < T and it equals
-//	                      true digit j; except that at k == 0 for a negative answer, where '-' was
-//	                      due, it scores 0
-//	anything else:        0 (BOS, Pad, '(', '=', a '-' after k == 0, ...)
+//	the first End:        1 if the number of digits before it is T and, for a negative answer,
+//	                      the sign was written (else '-' was due here), else 0
+//	the sign:             (the first '-' after a digit) 1 if p.Answer < 0 and T digits came
+//	                      before it, else 0
+//	a digit before it:    1 if it is the j-th digit token written (j from 0), j < T and it equals
+//	                      true digit j
+//	anything else:        0 (BOS, Pad, '(', '=', a leading '-', digits after the sign, ...)
 //
 // The score of token k depends only on tokens 0..k and the truth, never on later tokens, so a
 // per-token advantage built from it credits exactly the token that earned it. Digits are indexed
-// among digit tokens, so they stay aligned at the units: a missing or spurious sign, or a garbage
-// token, costs that one token's credit and does not shift the judgement of the digits after it.
-// The sign decision is charged to the token that made it (k == 0), not to End: End is judged only
-// by whether stopping there gives the right number of digits. A canonical correct answer scores 1
-// at every token; a single wrong digit scores 0 at exactly that token.
+// among digit tokens, so they stay aligned at the units: a garbage token costs that one token's
+// credit and does not shift the judgement of the digits after it. The sign decision is charged
+// to the token that made it: a spurious '-' scores 0 and End after it is judged only by the digit
+// count; a missing one is charged to the End written where it was due. A canonical correct answer
+// scores 1 at every token; a single wrong digit scores 0 at exactly that token.
 package reward
 
 import (

@@ -62,32 +62,37 @@ func TestBuiltins(t *testing.T) {
 		{"98+45", "3411$", 0, 1, 4.0 / 6, "11100"},       // a digit too many
 		{"98+45", "3410$", 1, 0, 4.0 / 6, "11100"},       // redundant zero: correct value, not canonical
 		{"98+45", "143$", 0, 1, 3.0 / 5, "0101"},         // written most significant first
-		{"98+45", "-341$", 0, 1, 4.0 / 5, "01111"},       // spurious sign
+		{"98+45", "341-$", 0, 1, 4.0 / 5, "11101"},       // spurious sign (reads -857)
+		{"98+45", "-341$", 0, 0, 5.0 / 6, "01111"},       // a leading '-' is garbage
 		{"98+45", "341", 0, 0, 4.0 / 5, "111"},           // truncated: no End
 		{"98+45", "", 0, 0, 1.0 / 5, ""},                 // nothing at all
 		{"98+45", "$", 0, 0, 1.0 / 5, "0"},               // End only
-		{"98+45", "-", 0, 0, 0, "0"},                     // sign only
-		{"98+45", "-$", 0, 0, 0, "00"},                   //
+		{"98+45", "-", 0, 0, 1.0 / 6, "0"},               // '-' only: garbage, no sign written
+		{"98+45", "-$", 0, 0, 1.0 / 6, "00"},             //
 		{"98+45", "341$$", 0, 0, 5.0 / 6, "11110"},       // token after End
 		{"98+45", "341$3", 0, 0, 5.0 / 6, "11110"},       //
 		{"98+45", "341$....", 0, 0, 5.0 / 9, "11110000"}, // Pad after End
 		{"98+45", "3^41$", 0, 0, 5.0 / 6, "10111"},       // BOS inside: digits stay aligned
 		{"98+45", "3.41$", 0, 0, 5.0 / 6, "10111"},       // Pad inside
 		{"98+45", "(341$", 0, 0, 5.0 / 6, "01111"},       // garbage first costs only its own token
-		{"98+45", "34-1$", 0, 0, 5.0 / 6, "11011"},       // sign in the middle
+		{"98+45", "34-1$", 0, 0, 2.0 / 6, "11000"},       // sign in the middle: digits after it are garbage
 		{"98+45", "^07+45=", 0, 0, 1.0 / 9, "0000000"},   // the prompt echoed
 		{"98+45", long, 0, 0, 1.0 / 202, strings.Repeat("0", 201)},
 
-		// 40649-78746 = -38097, written "-79083$" (T = 5).
-		{"40649-78746", "-79083$", 1, 1, 1, "1111111"},
-		{"40649-78746", "79083$", 0, 1, 6.0 / 7, "011111"},   // missing sign: charged to token 0
-		{"40649-78746", "-79084$", 0, 1, 6.0 / 7, "1111101"}, //
-		{"40649-78746", "-7908$", 0, 1, 5.0 / 7, "111110"},   //
-		{"40649-78746", "--79083$", 0, 0, 7.0 / 8, "10111111"},
+		// 40649-78746 = -38097, written "30916-$" (100000-38097 = 61903; T = 5).
+		{"40649-78746", "30916-$", 1, 1, 1, "1111111"},
+		{"40649-78746", "30916$", 0, 1, 6.0 / 7, "111110"},   // missing sign: charged to the End where it was due
+		{"40649-78746", "30917-$", 0, 1, 6.0 / 7, "1111011"}, // wrong top digit (reads -28097)
+		{"40649-78746", "3091-$", 0, 1, 5.0 / 7, "111100"},   // a digit short: the sign too early
+		{"40649-78746", "-30916-$", 0, 0, 7.0 / 8, "01111111"},
+		{"40649-78746", "-79083$", 0, 0, 1.0 / 8, "0000000"}, // the sign-first form: garbage, wrong digits
+		// 3-13 = -10, "0-$" (T = 1).
+		{"3-13", "0-$", 1, 1, 1, "111"},
+		{"3-13", "09-$", 1, 0, 2.0 / 4, "1000"}, // correct value, redundant nine
 
 		// Zero and redundant zeros: 3-3 = 0 (T = 1).
 		{"3-3", "0$", 1, 1, 1, "11"},
-		{"3-3", "-0$", 1, 0, 2.0 / 3, "011"}, // correct value, spurious sign
+		{"3-3", "0-$", 0, 1, 2.0 / 3, "101"}, // spurious sign: reads -10
 		{"3-3", "00$", 1, 0, 2.0 / 4, "100"}, // correct value, redundant zero
 		{"3-3", "1$", 0, 1, 2.0 / 3, "01"},
 
@@ -96,9 +101,10 @@ func TestBuiltins(t *testing.T) {
 		{"5*8", "040$", 1, 0, 3.0 / 5, "1100"},
 		{"5*8", "4$", 0, 1, 1.0 / 4, "00"},
 
-		// (0-9)*9 = -81, "-18$".
-		{"(0-9)*9", "-18$", 1, 1, 1, "1111"},
-		{"(0-9)*9", "18$", 0, 1, 3.0 / 4, "011"},
+		// (0-9)*9 = -81, "91-$".
+		{"(0-9)*9", "91-$", 1, 1, 1, "1111"},
+		{"(0-9)*9", "91$", 0, 1, 3.0 / 4, "110"},
+		{"(0-9)*9", "-18$", 0, 0, 1.0 / 5, "0000"},
 		// #8606 = 20, "02$".
 		{"#8606", "02$", 1, 1, 1, "111"},
 		{"#8606", "20$", 0, 0, 2.0 / 4, "001"}, // 2 with a redundant zero,
@@ -217,13 +223,16 @@ func TestPartialMatchesSlowReference(t *testing.T) {
 	slow := func(p arith.Problem, c Completion) float64 {
 		text := c.Text()
 		body, after, ended := strings.Cut(text, "$")
-		want := strings.TrimSuffix(strings.TrimPrefix(arith.Render(arith.EncodeAnswer(p.Answer)), "-"), "$")
-		signed := strings.HasPrefix(body, "-")
-		if signed {
-			body = body[1:]
+		want := strings.TrimSuffix(strings.TrimSuffix(arith.Render(arith.EncodeAnswer(p.Answer)), "$"), "-")
+		// The sign is the first '-' after a digit; what follows it is garbage.
+		signed, rest := false, ""
+		if i := strings.IndexAny(body, "0123456789"); i >= 0 {
+			if j := strings.Index(body[i:], "-"); j >= 0 {
+				signed, body, rest = true, body[:i+j], body[i+j+1:]
+			}
 		}
 		var digits []byte
-		garbage := len(after)
+		garbage := len(after) + len(rest)
 		for i := 0; i < len(body); i++ {
 			if '0' <= body[i] && body[i] <= '9' {
 				digits = append(digits, body[i])

@@ -28,7 +28,7 @@ var goldenCases = []goldenCase{
 	{"wrong", true, func(a int) string { return enc(a*3 + 17*sgn(a)) }},
 	{"off-by-one-digit", true, func(a int) string { return enc(a + sgn(a)) }},
 	{"wrong-sign", true, func(a int) string { return enc(-a) }},
-	{"leading-zero", false, func(a int) string { e := enc(a); return e[:len(e)-1] + "0$" }},
+	{"redundant-digit", false, redundant},
 	{"empty", false, func(int) string { return "" }},
 	{"truncated", false, func(a int) string { e := enc(a); return e[:len(e)-1] }},
 	{"garbage", false, func(int) string { return "(=#^" }},
@@ -36,6 +36,16 @@ var goldenCases = []goldenCase{
 }
 
 func enc(a int) string { return arith.Render(arith.EncodeAnswer(a)) }
+
+// redundant writes a's value with one digit too many: a zero past the most significant digit,
+// or for a negative answer a nine before the sign ("3-$" for -7 becomes "39-$": 93-100).
+func redundant(a int) string {
+	e := strings.TrimSuffix(enc(a), "$")
+	if a < 0 {
+		return strings.TrimSuffix(e, "-") + "9-$"
+	}
+	return e + "0$"
+}
 
 func sgn(a int) int {
 	if a < 0 {

@@ -330,16 +330,16 @@ func TestEncodeExamples(t *testing.T) {
 	}{
 		{Skill{Add, 2}, []int{7, 45}, nil, "^07+45=", "25$", "7+45"},
 		{Skill{Add, 2}, []int{98, 45}, nil, "^98+45=", "341$", "98+45"},
-		{Skill{Sub, 3}, []int{40, 912}, nil, "^040-912=", "-278$", "40-912"},
-		{Skill{Sub, 5}, []int{40649, 78746}, nil, "^40649-78746=", "-79083$", "40649-78746"},
-		{Skill{Sub, 6}, []int{0, 999999}, nil, "^000000-999999=", "-999999$", "0-999999"},
+		{Skill{Sub, 3}, []int{40, 912}, nil, "^040-912=", "821-$", "40-912"},
+		{Skill{Sub, 5}, []int{40649, 78746}, nil, "^40649-78746=", "30916-$", "40649-78746"},
+		{Skill{Sub, 6}, []int{0, 999999}, nil, "^000000-999999=", "100000-$", "0-999999"},
 		{Skill{Sub, 1}, []int{3, 3}, nil, "^3-3=", "0$", "3-3"},
 		{Skill{Mul, 2}, []int{95, 4}, nil, "^95*04=", "083$", "95*4"},
 		{Skill{Mul, 2}, []int{99, 99}, nil, "^99*99=", "1089$", "99*99"},
 		{Skill{Mul, 1}, []int{5, 8}, nil, "^5*8=", "04$", "5*8"},
 		{Skill{Composite, 1}, []int{9, 8, 2}, []Op{'+', '*'}, "^(9+8)*2=", "43$", "(9+8)*2"},
 		{Skill{Composite, 1}, []int{9, 9, 9}, []Op{'*', '*'}, "^(9*9)*9=", "927$", "(9*9)*9"},
-		{Skill{Composite, 1}, []int{0, 9, 9}, []Op{'-', '*'}, "^(0-9)*9=", "-18$", "(0-9)*9"},
+		{Skill{Composite, 1}, []int{0, 9, 9}, []Op{'-', '*'}, "^(0-9)*9=", "91-$", "(0-9)*9"},
 		{Skill{DigitSum, 4}, []int{86}, nil, "^#0086=", "41$", "#86"},
 		{Skill{DigitSum, 4}, []int{8606}, nil, "^#8606=", "02$", "#8606"},
 		{Skill{DigitSum, 4}, []int{0}, nil, "^#0000=", "0$", "#0"},
@@ -436,16 +436,23 @@ func TestDecodeAnswer(t *testing.T) {
 		{"341$", 143, true, true},
 		{"0$", 0, true, true},
 		{"04$", 40, true, true},
-		{"-79083$", -38097, true, true},
-		{"-1$", -1, true, true},
-		{"040$", 40, true, false}, // a leading zero, written last
-		{"00$", 0, true, false},   // two zeros
-		{"-0$", 0, true, false},   // negative zero
-		{"-00$", 0, true, false},  //
-		{"1000$", 1, true, false}, //
+		{"30916-$", -38097, true, true}, // 100000 - 38097 = 61903
+		{"9-$", -1, true, true},
+		{"3-$", -7, true, true},
+		{"0-$", -10, true, true},
+		{"00-$", -100, true, true},
+		{"66-$", -34, true, true},
+		{"040$", 40, true, false},  // a leading zero, written last
+		{"00$", 0, true, false},    // two zeros
+		{"1000$", 1, true, false},  //
+		{"39-$", -7, true, false},  // a redundant nine: 93 - 100
+		{"399-$", -7, true, false}, //
+		{"09-$", -10, true, false}, //
 		{"999999999999999999$", 999999999999999999, true, true},
-		{"-999999999999999999$", -999999999999999999, true, true},
-		{"0000000000000000001$", 0, false, false}, // 19 digits overflow even if the value is small
+		{"100000000000000000-$", -999999999999999999, true, true},
+		{"000000000000000000-$", -1000000000000000000, true, true},
+		{"0000000000000000000-$", 0, false, false}, // 19 digits overflow with a sign too
+		{"0000000000000000001$", 0, false, false},  // 19 digits overflow even if the value is small
 		{"9999999999999999999$", 0, false, false},
 		{strings.Repeat("9", 100) + "$", 0, false, false},
 		{"", 0, false, false},
@@ -460,8 +467,13 @@ func TestDecodeAnswer(t *testing.T) {
 		{"3.41$", 0, false, false}, // Pad inside
 		{"^341$", 0, false, false}, // BOS
 		{"3^41$", 0, false, false},
-		{"34-1$", 0, false, false}, // sign in the middle
-		{"341-$", 0, false, false}, // sign at the end
+		{"34-1$", 0, false, false},   // sign in the middle
+		{"-79083$", 0, false, false}, // sign first: the form before ten's complement
+		{"-1$", 0, false, false},
+		{"-0$", 0, false, false},
+		{"341--$", 0, false, false},
+		{"341-", 0, false, false}, // missing End after the sign
+		{"341-1$", 0, false, false},
 		{"+341$", 0, false, false},
 		{"(3)$", 0, false, false},
 		{"3=$", 0, false, false},
@@ -514,7 +526,9 @@ func TestEncodeAnswerRoundTrip(t *testing.T) {
 			t.Errorf("DecodeAnswer(EncodeAnswer(%d)) succeeded; want overflow error", x)
 		}
 	}
-	if got := Render(EncodeAnswer(math.MinInt)); got != "-8085774586302733229$" {
+	// |MinInt| = 9223372036854775808 needs k = 19: 10^19 - |MinInt| = 776627963145224192,
+	// padded to 19 digits.
+	if got := Render(EncodeAnswer(math.MinInt)); got != "2914225413697266770-$" {
 		t.Errorf("EncodeAnswer(MinInt) = %q", got)
 	}
 }

@@ -59,48 +59,61 @@ func EncodeWidth(p Problem, w int) []Token {
 	return Encode(p)
 }
 
-// EncodeAnswer returns the canonical answer tokens for answer: Minus if it is negative, the digits
-// of |answer| least significant first with no redundant zeros, then End. 143 -> "341$",
-// -38097 -> "-79083$", 0 -> "0$", 40 -> "04$". It is what checkers compare a completion with; no
-// code path trains on it.
+// EncodeAnswer returns the canonical answer tokens for answer, least significant digit first.
+// A non-negative answer is its digits with no redundant zeros, then End: 143 -> "341$", 0 -> "0$",
+// 40 -> "04$". A negative answer is written in ten's complement: the k digits of 10^k + answer,
+// for the fewest k with 10^k >= |answer|, then Minus, then End: -7 -> "3-$" (10-7), -34 -> "66-$"
+// (100-34), -10 -> "0-$", -38097 -> "30916-$" (100000-38097). It is what checkers compare a
+// completion with; no code path trains on it.
 func EncodeAnswer(answer int) []Token {
-	ts := make([]Token, 0, 21)
-	if answer < 0 {
-		ts = append(ts, Minus)
+	ts := make([]Token, 0, 22)
+	if answer >= 0 {
+		return append(appendDigitsLSB(ts, uint64(answer), 1), End)
 	}
-	u := absInt(answer)
-	for {
-		ts = append(ts, Token(u%10))
-		u /= 10
-		if u == 0 {
-			break
-		}
+	m := absInt(answer)
+	k, p := 1, uint64(10)
+	for p < m { // p = 10^k; |math.MinInt| < 10^19 < 2^64, so p cannot overflow
+		k++
+		p *= 10
 	}
-	return append(ts, End)
+	return append(appendDigitsLSB(ts, p-m, k), Minus, End)
 }
 
-// DecodeAnswer reads a completion (the tokens after the prompt, as sampled). It requires an
-// optional Minus, then 1 to MaxAnswerDigits digits (least significant first), then End, then
-// nothing: a missing End, any other token, or a token after End is an error. Zeros past the most
-// significant digit ("040$") are read for their value (40); Canonical reports whether ts is exactly
-// EncodeAnswer(value). "-0$" decodes to 0 (not canonical).
+// appendDigitsLSB appends the decimal digits of u, least significant first, padded with zeros
+// to at least k digits.
+func appendDigitsLSB(ts []Token, u uint64, k int) []Token {
+	for n := 0; n < k || u > 0; n++ {
+		ts = append(ts, Token(u%10))
+		u /= 10
+	}
+	return ts
+}
+
+// DecodeAnswer reads a completion (the tokens after the prompt, as sampled). It requires 1 to
+// MaxAnswerDigits digits (least significant first), then an optional Minus, then End, then
+// nothing: a missing End, any other token, or a token after End is an error. n digits of value D
+// read as D, or with Minus as D - 10^n (ten's complement, see EncodeAnswer). Redundant digits
+// ("040$" for 40, "39-$" for -7) are read for their value; Canonical reports whether ts is
+// exactly EncodeAnswer(value).
 func DecodeAnswer(ts []Token) (value int, err error) {
 	i := 0
-	if len(ts) > 0 && ts[0] == Minus {
-		i++
-	}
-	start := i
 	for i < len(ts) && ts[i].IsDigit() {
 		i++
 	}
-	n := i - start
+	n := i
+	neg := i < len(ts) && ts[i] == Minus && n > 0
+	if neg {
+		i++
+	}
 	switch {
 	case len(ts) == 0:
 		return 0, fmt.Errorf("arith: decode answer %q: empty", Render(ts))
 	case n > MaxAnswerDigits:
 		return 0, fmt.Errorf("arith: decode answer %q: %d digits overflow (at most %d)", Render(ts), n, MaxAnswerDigits)
+	case n == 0 && ts[0] == Minus:
+		return 0, fmt.Errorf("arith: decode answer %q: %q before the digits (a negative answer is its ten's-complement digits, then %q)", Render(ts), Minus, Minus)
 	case n == 0:
-		return 0, fmt.Errorf("arith: decode answer %q: no digits at offset %d", Render(ts), start)
+		return 0, fmt.Errorf("arith: decode answer %q: no digits at offset 0", Render(ts))
 	case i == len(ts):
 		return 0, fmt.Errorf("arith: decode answer %q: missing End %q", Render(ts), End)
 	case ts[i] != End:
@@ -108,17 +121,20 @@ func DecodeAnswer(ts []Token) (value int, err error) {
 	case i+1 != len(ts):
 		return 0, fmt.Errorf("arith: decode answer %q: %d tokens after End", Render(ts), len(ts)-i-1)
 	}
-	for j := i - 1; j >= start; j-- { // most significant first
+	p := 1
+	for j := n - 1; j >= 0; j-- { // most significant first
 		value = 10*value + int(ts[j])
+		p *= 10
 	}
-	if start == 1 {
-		value = -value
+	if neg {
+		value -= p // n <= 18, so 10^n fits in an int
 	}
 	return value, nil
 }
 
 // Canonical reports whether ts is exactly EncodeAnswer of the value it decodes to: a well-formed
-// answer with no zeros past its most significant digit and no "-0".
+// answer with no redundant zeros (for a non-negative value) or nines (for a negative one) past its
+// most significant digit.
 func Canonical(ts []Token) bool {
 	v, err := DecodeAnswer(ts)
 	return err == nil && slices.Equal(ts, EncodeAnswer(v))

@@ -55,27 +55,30 @@ func ExampleEncodeWidth() {
 }
 
 func ExampleEncodeAnswer() {
-	for _, x := range []int{143, -38097, 0, 40} {
+	// A negative answer is written in ten's complement: -7 is 10-7 = 3, then '-'.
+	for _, x := range []int{143, 0, 40, -7, -34, -38097} {
 		fmt.Printf("%d -> %s\n", x, arith.Render(arith.EncodeAnswer(x)))
 	}
 	// Output:
 	// 143 -> 341$
-	// -38097 -> -79083$
 	// 0 -> 0$
 	// 40 -> 04$
+	// -7 -> 3-$
+	// -34 -> 66-$
+	// -38097 -> 30916-$
 }
 
 func ExampleDecodeAnswer() {
-	for _, s := range []string{"341$", "-79083$", "040$", "-0$", "341", "341$1", "$"} {
+	for _, s := range []string{"341$", "30916-$", "040$", "39-$", "341", "341$1", "$"} {
 		ts, _ := arith.Tokenize(s)
 		v, err := arith.DecodeAnswer(ts)
 		fmt.Printf("%-8s %d canonical=%v err=%v\n", s, v, arith.Canonical(ts), err)
 	}
 	// Output:
 	// 341$     143 canonical=true err=<nil>
-	// -79083$  -38097 canonical=true err=<nil>
+	// 30916-$  -38097 canonical=true err=<nil>
 	// 040$     40 canonical=false err=<nil>
-	// -0$      0 canonical=false err=<nil>
+	// 39-$     -7 canonical=false err=<nil>
 	// 341      0 canonical=false err=arith: decode answer "341": missing End "$"
 	// 341$1    0 canonical=false err=arith: decode answer "341$1": 1 tokens after End
 	// $        0 canonical=false err=arith: decode answer "$": no digits at offset 0
@@ -131,7 +134,7 @@ func ExampleGenerateTrain() {
 	}
 	// Output:
 	// 76-61 ^76-61= 51$ false
-	// 78-79 ^78-79= -1$ false
+	// 78-79 ^78-79= 9-$ false
 	// 23-4 ^23-04= 91$ false
 }
 

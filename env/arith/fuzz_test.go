@@ -43,7 +43,7 @@ func FuzzParseQuestion(f *testing.F) {
 }
 
 func FuzzDecodeAnswer(f *testing.F) {
-	for _, s := range []string{"341$", "-79083$", "0$", "-0$", "040$", "", "$", "-", "341", "341$$", "3.41$", "^1$",
+	for _, s := range []string{"341$", "30916-$", "-79083$", "0$", "9-$", "39-$", "-0$", "040$", "", "$", "-", "341", "341$$", "3.41$", "^1$",
 		strings.Repeat("9", 19) + "$"} {
 		ts, _ := Tokenize(s)
 		f.Add(tokensToBytes(ts))

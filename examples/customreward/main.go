@@ -35,7 +35,7 @@ var noZeros = reward.Reward{
 		if err != nil || arith.Canonical(c.Tokens) {
 			return 0, true // canonical, or not an answer at all (correct and format judge that)
 		}
-		return -1, true // a well-formed answer with a redundant zero ("040$") or "-0$"
+		return -1, true // a well-formed answer with a redundant zero ("040$") or nine ("39-$" for -7)
 	},
 }
 
