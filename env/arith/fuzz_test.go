@@ -43,7 +43,7 @@ func FuzzParseQuestion(f *testing.F) {
 }
 
 func FuzzDecodeAnswer(f *testing.F) {
-	for _, s := range []string{"341$", "30916-$", "-79083$", "0$", "9-$", "39-$", "-0$", "040$", "", "$", "-", "341", "341$$", "3.41$", "^1$",
+	for _, s := range []string{"341$", "30916-$", "-79083$", "0$", "9-$", "39-$", "-0$", "040$", strings.Repeat("0", 18) + "-$", "", "$", "-", "341", "341$$", "3.41$", "^1$",
 		strings.Repeat("9", 19) + "$"} {
 		ts, _ := Tokenize(s)
 		f.Add(tokensToBytes(ts))
@@ -62,7 +62,8 @@ func FuzzDecodeAnswer(f *testing.F) {
 			}
 			return
 		}
-		if v >= 1e18 || v <= -1e18 {
+		// 18 digits: at most 10^18-1, and down to 0-10^18 in ten's complement.
+		if v >= 1e18 || v < -1e18 {
 			t.Fatalf("DecodeAnswer(%q) = %d out of range", Render(ts), v)
 		}
 		enc := EncodeAnswer(v)
