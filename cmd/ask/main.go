@@ -146,16 +146,20 @@ func (a *asker) answer(q string) error {
 		probs[i] = fmt.Sprintf("%q %.3f", arith.Render(toks[i:i+1]), math.Exp(float64(out[0].Logp[i])))
 	}
 	raw := arith.Render(toks)
+	form := "least significant digit first"
+	if slices.Contains(toks, arith.Minus) {
+		form += "; digits before '-' are the ten's complement" // "55-$" is 55-100 = -45
+	}
 	v, err := arith.DecodeAnswer(toks)
 	verdict := "wrong"
 	switch {
 	case err != nil:
-		fmt.Fprintf(a.stdout, "%s = ? (no answer: %v) tokens %q (least significant digit first); true answer %d\n", p, err, raw, p.Answer)
+		fmt.Fprintf(a.stdout, "%s = ? (no answer: %v) tokens %q (%s); true answer %d\n", p, err, raw, form, p.Answer)
 	default:
 		if v == p.Answer {
 			verdict = "right"
 		}
-		fmt.Fprintf(a.stdout, "%s = %d  tokens %q (least significant digit first); %s, true answer %d\n", p, v, raw, verdict, p.Answer)
+		fmt.Fprintf(a.stdout, "%s = %d  tokens %q (%s); %s, true answer %d\n", p, v, raw, form, verdict, p.Answer)
 	}
 	fmt.Fprintf(a.stdout, "  p: %s\n", strings.Join(probs, ", "))
 	return nil

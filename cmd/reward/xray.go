@@ -78,7 +78,7 @@ func renderXRay(w io.Writer, path, spec string, own bool, seed uint64, r *traine
 	}
 	fmt.Fprintf(w, "ratio pi/pi_old: Sampler.LogProbs on the same weights vs the sampling log-probs, max |diff| %.1e over %d tokens (at mu=1 they agree to rounding, ratio 1); %d clipped\n",
 		r.MaxLogpDiff, r.Tokens, clipped)
-	fmt.Fprintln(w, "answers are written least significant digit first; token cells: token advantage ratio(* clipped) share of the loss")
+	fmt.Fprintln(w, "answers are written least significant digit first (a negative one in ten's complement, then '-'); token cells: token advantage ratio(* clipped) share of the loss")
 
 	for gi, g := range r.Groups {
 		fmt.Fprintf(w, "\ngroup %d: %v = %d   R mean %.3f  std %.3f\n", gi+1, g.Problem, g.Problem.Answer, g.Mean, g.Std)
