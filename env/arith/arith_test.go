@@ -533,6 +533,70 @@ func TestEncodeAnswerRoundTrip(t *testing.T) {
 	}
 }
 
+// TestEncodeAnswerIsColumnArithmetic checks the claim the answer form rests on: the canonical
+// answer of a+b or a-b is what schoolbook column arithmetic writes, one column at a time from the
+// units, with the carry or borrow out of the top column deciding the last token (a digit 1 for a
+// sum, '-' for a difference), and redundant top digits (0s, or 9s before '-') dropped.
+func TestEncodeAnswerIsColumnArithmetic(t *testing.T) {
+	column := func(a, b, w int, sub bool) string {
+		var ds []byte
+		c := 0 // carry (add) or borrow (sub) into the next column
+		for range w {
+			var d int
+			if sub {
+				d = a%10 - b%10 - c
+				c = 0
+				if d < 0 {
+					d, c = d+10, 1
+				}
+			} else {
+				d = a%10 + b%10 + c
+				c = d / 10
+				d %= 10
+			}
+			ds = append(ds, byte('0'+d))
+			a, b = a/10, b/10
+		}
+		neg := sub && c == 1
+		if !sub && c == 1 {
+			ds = append(ds, '1')
+		}
+		pad := byte('0')
+		if neg {
+			pad = '9'
+		}
+		for len(ds) > 1 && ds[len(ds)-1] == pad {
+			ds = ds[:len(ds)-1]
+		}
+		if neg {
+			ds = append(ds, '-')
+		}
+		return string(ds) + "$"
+	}
+	check := func(a, b, w int) {
+		t.Helper()
+		if got, want := Render(EncodeAnswer(a-b)), column(a, b, w, true); got != want {
+			t.Fatalf("EncodeAnswer(%d-%d) = %q; column subtraction at width %d writes %q", a, b, got, w, want)
+		}
+		if got, want := Render(EncodeAnswer(a+b)), column(a, b, w, false); got != want {
+			t.Fatalf("EncodeAnswer(%d+%d) = %q; column addition at width %d writes %q", a, b, got, w, want)
+		}
+	}
+	for a := range 100 { // every 2-digit pair
+		for b := range 100 {
+			check(a, b, 2)
+		}
+	}
+	rng := rand.New(rand.NewPCG(5, 5))
+	for range 20000 {
+		w := 1 + rng.IntN(9)
+		n := int(pow10(w))
+		a, b := rng.IntN(n), rng.IntN(n)
+		check(a, b, w)
+		check(a, b, w+3) // padding the operands with zeros changes nothing
+	}
+}
+
 func TestGenerateDeterministic(t *testing.T) {
 	for _, s := range AllSkills() {
 		a := rand.New(rand.NewPCG(42, 1))
