@@ -18,7 +18,7 @@ func Builtins() Registry {
 		},
 		"format": {
 			Name:  "format",
-			Doc:   "1 if the answer is well formed and canonical ([-]digits$, no redundant zeros), else 0",
+			Doc:   "1 if the answer is well formed and canonical (digits[-]$, no redundant zeros or nines), else 0",
 			Score: Format,
 			Min:   0, Max: 1,
 		},
@@ -43,7 +43,7 @@ func Builtins() Registry {
 		},
 		"sign": {
 			Name:  "sign",
-			Doc:   "1 if the first token writes the answer's sign ('-' iff negative, a digit otherwise); n/a unless sub or comp",
+			Doc:   "1 if the answer writes digits, then '-' iff the answer is negative; n/a unless sub or comp",
 			Score: Sign,
 			Min:   0, Max: 1,
 		},
@@ -62,7 +62,7 @@ func Builtins() Registry {
 //	closeness = 1 / (1 + |got - want| / max(1, |want|))
 //
 // where got = arith.DecodeAnswer(c) and want = p.Answer; 0 if c does not decode. It is 1 for a
-// correct value (redundant zeros included), 1/2 when the error is as large as the answer, and
+// correct value (redundant digits included), 1/2 when the error is as large as the answer, and
 // tends to 0 as the error grows; the max(1, .) keeps an answer of 0 from dividing by zero.
 // Unlike partial, it credits being near in value, not right digit by digit: 142 for 143 scores
 // about 0.993, 243 about 0.59.
@@ -102,24 +102,28 @@ func Length(p arith.Problem, c Completion) (float64, bool) {
 	return -1, true
 }
 
-// Sign is the "sign" reward: 1 if c writes the sign of p.Answer, else 0. c writes '-' when its
-// leading run of digits (at least one) is followed by '-'; it must do so exactly when p.Answer is
-// negative, and must write a digit at all, so an empty completion, or one that starts with
-// anything else, scores 0. It applies (ok) only to subtractions and composites, the kinds whose
-// answer can be negative; elsewhere it is not applicable.
+// Sign is the "sign" reward: 1 if c, read up to its first End, writes a digit and writes the sign
+// exactly when p.Answer is negative, else 0. The sign is read as partial reads it: the first '-'
+// after at least one digit. An empty completion, or one with no digit before End, scores 0. It
+// applies (ok) only to subtractions and composites, the kinds whose answer can be negative;
+// elsewhere it is not applicable.
 func Sign(p arith.Problem, c Completion) (float64, bool) {
 	if k := p.Skill.Kind; k != arith.Sub && k != arith.Composite {
 		return 0, false
 	}
-	n := 0
-	for n < len(c.Tokens) && c.Tokens[n].IsDigit() {
-		n++
+	digit, signed := false, false
+	for _, t := range c.Tokens {
+		if t == arith.End {
+			break
+		}
+		if t.IsDigit() {
+			digit = true
+		} else if t == arith.Minus && digit {
+			signed = true
+			break
+		}
 	}
-	if n == 0 {
-		return 0, true
-	}
-	minus := n < len(c.Tokens) && c.Tokens[n] == arith.Minus
-	return b2f(minus == (p.Answer < 0)), true
+	return b2f(digit && signed == (p.Answer < 0)), true
 }
 
 // Think is the "think" reward, DeepSeek-R1-Zero's format reward for reasoning inside

@@ -31,8 +31,8 @@
 //	format   1 if arith.Canonical(c) (digits, optional '-', End, nothing after, no redundant
 //	         zeros or nines), else 0. It does not look at the value.
 //	partial  (d + s + e) / (max(W, T) + 2 + g), where, reading c up to its first End,
-//	         W is the number of digit tokens written before the first '-' that follows a digit
-//	         (the sign), and d the number of digit positions i < min(W, T) whose written digit i
+//	         W is the number of digit tokens written before the sign (the first '-' after at
+//	         least one digit, adjacent or not), and d the number of digit positions i < min(W, T) whose written digit i
 //	         (counted among digit tokens, least significant first, so aligned at the units)
 //	         equals true digit i; s = 1 if the sign is right (c writes the sign iff p.Answer < 0);
 //	         e = 1 if c has an End and W == T; g counts the garbage: tokens before End other than
@@ -42,9 +42,9 @@
 //	         want = p.Answer; 0 if c does not decode. Credit for being near in value.
 //	length   DAPO's soft overlong penalty with M = p.Skill.MaxAnswerLen() and n = len(c):
 //	         0 if n <= M, (M - n)/M if M < n <= 2M, -1 beyond. Range [-1, 0].
-//	sign     1 if c starts with a digit and its leading digits are followed by '-' iff
-//	         p.Answer < 0, else 0; not applicable unless the problem is a subtraction or a
-//	         composite.
+//	sign     1 if c writes a digit before its first End, and the sign (read as partial reads
+//	         it) iff p.Answer < 0, else 0; not applicable unless the problem is a subtraction or
+//	         a composite.
 //	think    R1-Zero's reasoning-in-tags format reward: not applicable on every completion,
 //	         because the 20-symbol vocabulary has no tag characters.
 //
@@ -52,10 +52,11 @@
 // right. Token k of c scores, reading left to right:
 //
 //	after the first End:  0
-//	the first End:        1 if the number of digits before it is T and, for a negative answer,
-//	                      the sign was written (else '-' was due here), else 0
-//	the sign:             (the first '-' after a digit) 1 if p.Answer < 0 and T digits came
-//	                      before it, else 0
+//	the first End:        1 if the number of digits before the sign (before End if there is
+//	                      no sign) is T and, for a negative answer, the sign was written (else
+//	                      '-' was due here), else 0
+//	the sign:             (the first '-' after at least one digit, adjacent or not) 1 if
+//	                      p.Answer < 0 and T digits came before it, else 0
 //	a digit before it:    1 if it is the j-th digit token written (j from 0), j < T and it equals
 //	                      true digit j
 //	anything else:        0 (BOS, Pad, '(', '=', a leading '-', digits after the sign, ...)

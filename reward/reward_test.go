@@ -179,10 +179,11 @@ func TestProperties(t *testing.T) {
 			}
 
 			// One wrong digit scores 0 at exactly that token.
-			k := rng.IntN(len(want) - 1)
-			if want[k] == arith.Minus {
-				k++
+			digits := len(want) - 1 // End
+			if p.Answer < 0 {
+				digits-- // '-'
 			}
+			k := rng.IntN(digits)
 			wrong := slices.Clone(want)
 			wrong[k] = (wrong[k] + arith.Token(1+rng.IntN(9))) % 10
 			sc := PartialTokens(p, Completion{Tokens: wrong})

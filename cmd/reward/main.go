@@ -8,7 +8,7 @@
 //	go run ./cmd/reward -ckpt PATH -xray [-groups 4] [-seed 1] [-rewards SPEC]
 //
 // The table shows, for a couple of problems, each golden completion (correct, wrong, off by one
-// digit, wrong sign, leading zero, empty, truncated with no End, garbage, tokens after End) with
+// digit, wrong sign, a redundant digit, empty, truncated with no End, garbage, tokens after End) with
 // every component's raw score ("n/a" where not applicable) and the weighted total. The lint then
 // flags a component that
 //

@@ -520,7 +520,7 @@ func TestEncodeAnswerRoundTrip(t *testing.T) {
 		}
 	}
 	// Beyond MaxAnswerDigits EncodeAnswer still works; DecodeAnswer refuses.
-	for _, x := range []int{math.MaxInt, math.MinInt, 1e18} {
+	for _, x := range []int{math.MaxInt, math.MinInt, 1e18, -1e18 - 1} {
 		ts := EncodeAnswer(x)
 		if _, err := DecodeAnswer(ts); err == nil {
 			t.Errorf("DecodeAnswer(EncodeAnswer(%d)) succeeded; want overflow error", x)

@@ -39,7 +39,7 @@
 //
 // The policy writes the digits of the answer LEAST significant first, then End ([EncodeAnswer]).
 // A negative answer is written in ten's complement: the k digits of 10^k + answer, for the fewest
-// k with 10^k >= |answer|, then '-', then End:
+// k >= 1 with 10^k >= |answer|, then '-', then End:
 //
 //	answer  written
 //	143     341$

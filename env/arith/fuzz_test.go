@@ -73,6 +73,15 @@ func FuzzDecodeAnswer(f *testing.F) {
 		if canon != slices.Equal(ts, enc) {
 			t.Fatalf("Canonical(%q) = %v; EncodeAnswer(%d) = %q", Render(ts), canon, v, Render(enc))
 		}
+		// The documented rule, independently: one digit, or a top digit that is not redundant
+		// (0 for a non-negative answer, 9 before '-').
+		n, pad := len(ts)-1, Token(0)
+		if ts[n-1] == Minus {
+			n, pad = n-1, 9
+		}
+		if want := n == 1 || ts[n-1] != pad; canon != want {
+			t.Fatalf("Canonical(%q) = %v; the rule says %v", Render(ts), canon, want)
+		}
 		if len(enc) > len(ts) {
 			t.Fatalf("EncodeAnswer(%d) = %q is longer than %q", v, Render(enc), Render(ts))
 		}

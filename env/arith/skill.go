@@ -181,9 +181,9 @@ func (s Skill) PromptLen() int {
 // included:
 //
 //	addN   N+2   (N+1 digits of the largest sum, End)
-//	subN   N+2   ('-', N digits of the most negative difference, End)
+//	subN   N+2   (N digits of 10^N + the most negative difference, '-', End)
 //	mulN   2N+1  (2N digits of (10^N-1)^2, End)
-//	comp1  4     ("927$" for (9*9)*9 = 729, "-18$" for (0-9)*9 = -81)
+//	comp1  4     ("927$" for (9*9)*9 = 729, "91-$" for (0-9)*9 = -81)
 //	dsum4  3     (two digits of 36, End)
 //
 // A sampler that stops after MaxAnswerLen tokens truncates no correct answer. It is 0 for an
