@@ -53,10 +53,10 @@ func ExamplePartialTokens() {
 	// 30916-$$  [1 1 1 1 1 1 1 0]
 }
 
-// A custom reward in ten lines: penalise redundant zeros past the most significant digit.
+// A custom reward in ten lines: penalise redundant digits past the most significant one.
 func ExampleRegistry_Add() {
 	noZeros := reward.Reward{
-		Name: "nozeros", Doc: "-1 if a well-formed answer has redundant zeros, else 0", Min: -1, Max: 0,
+		Name: "nozeros", Doc: "-1 if a well-formed answer has redundant digits (zeros, or nines before -), else 0", Min: -1, Max: 0,
 		Score: func(p arith.Problem, c reward.Completion) (float64, bool) {
 			_, err := arith.DecodeAnswer(c.Tokens)
 			if err != nil || arith.Canonical(c.Tokens) {

@@ -1,5 +1,5 @@
 // Customreward shows how to write a reward of your own and train with it: it defines "nozeros",
-// which penalises redundant zeros past an answer's most significant digit ("040$" for 40),
+// which penalises redundant digits past an answer's most significant one ("040$" for 40, "39-$" for -7),
 // registers it beside the built-ins, composes it into a spec and trains a few GRPO steps,
 // printing each component's mean score per step.
 //
@@ -27,9 +27,9 @@ import (
 	"mathzero/trainer"
 )
 
-// noZeros is the custom reward: -1 for a well-formed answer with redundant zeros, else 0.
+// noZeros is the custom reward: -1 for a well-formed answer with redundant digits, else 0.
 var noZeros = reward.Reward{
-	Name: "nozeros", Doc: "-1 if a well-formed answer has redundant zeros, else 0", Min: -1, Max: 0,
+	Name: "nozeros", Doc: "-1 if a well-formed answer has redundant digits (zeros, or nines before -), else 0", Min: -1, Max: 0,
 	Score: func(p arith.Problem, c reward.Completion) (float64, bool) {
 		_, err := arith.DecodeAnswer(c.Tokens)
 		if err != nil || arith.Canonical(c.Tokens) {
