@@ -63,8 +63,8 @@ func EncodeWidth(p Problem, w int) []Token {
 // A non-negative answer is its digits with no redundant zeros, then End: 143 -> "341$", 0 -> "0$",
 // 40 -> "04$". A negative answer is written in ten's complement: the k digits of 10^k + answer,
 // for the fewest k >= 1 with 10^k >= |answer|, then Minus, then End: -7 -> "3-$" (10-7),
-// -34 -> "66-$" (100-34), -10 -> "0-$", -38097 -> "30916-$" (100000-38097). It is what checkers compare a
-// completion with; no code path trains on it.
+// -34 -> "66-$" (100-34), -10 -> "0-$", -38097 -> "30916-$" (100000-38097). It is what checkers
+// compare a completion with; no code path trains on it.
 func EncodeAnswer(answer int) []Token {
 	ts := make([]Token, 0, 22)
 	if answer >= 0 {
