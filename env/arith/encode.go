@@ -121,13 +121,11 @@ func DecodeAnswer(ts []Token) (value int, err error) {
 	case i+1 != len(ts):
 		return 0, fmt.Errorf("arith: decode answer %q: %d tokens after End", Render(ts), len(ts)-i-1)
 	}
-	p := 1
 	for j := n - 1; j >= 0; j-- { // most significant first
 		value = 10*value + int(ts[j])
-		p *= 10
 	}
 	if neg {
-		value -= p // n <= 18, so 10^n fits in an int
+		value -= int(pow10(n)) // n <= 18, so 10^n fits in an int64
 	}
 	return value, nil
 }
