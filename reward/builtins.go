@@ -102,28 +102,18 @@ func Length(p arith.Problem, c Completion) (float64, bool) {
 	return -1, true
 }
 
-// Sign is the "sign" reward: 1 if c, read up to its first End, writes a digit and writes the sign
-// exactly when p.Answer is negative, else 0. The sign is read as partial reads it: the first '-'
-// after at least one digit. An empty completion, or one with no digit before End, scores 0. It
+// Sign is the "sign" reward: 1 if c writes a digit before its first End and writes the sign
+// exactly when p.Answer is negative, else 0. The sign is read as partial reads it (see
+// readAnswer): a '-' directly after a digit and directly before the first End, or ending a
+// completion that has no End. An empty completion, or one with no digit before End, scores 0. It
 // applies (ok) only to subtractions and composites, the kinds whose answer can be negative;
 // elsewhere it is not applicable.
 func Sign(p arith.Problem, c Completion) (float64, bool) {
 	if k := p.Skill.Kind; k != arith.Sub && k != arith.Composite {
 		return 0, false
 	}
-	digit, signed := false, false
-	for _, t := range c.Tokens {
-		if t == arith.End {
-			break
-		}
-		if t.IsDigit() {
-			digit = true
-		} else if t == arith.Minus && digit {
-			signed = true
-			break
-		}
-	}
-	return b2f(digit && signed == (p.Answer < 0)), true
+	a := readAnswer(c.Tokens)
+	return b2f(len(a.digits) > 0 && a.signed == (p.Answer < 0)), true
 }
 
 // Think is the "think" reward, DeepSeek-R1-Zero's format reward for reasoning inside
@@ -158,30 +148,53 @@ func truth(p arith.Problem) (neg bool, digits []arith.Token) {
 	return false, e
 }
 
+// answer is a completion read as partial reads it.
+type answer struct {
+	digits  []arith.Token // the digit tokens before the first End, least significant first
+	signed  bool          // the sign was written
+	ended   bool          // there is an End
+	garbage int           // tokens before End other than the digits and the sign, and all after it
+}
+
+// readAnswer reads c up to its first End. The sign is a '-' written directly after a digit and
+// directly before that End (or last, if c has no End), where a well-formed answer has it; any
+// other '-' is garbage, and digits on either side of one still count, so that on a problem with
+// a non-negative answer a stray '-' is charged like any other stray token.
+func readAnswer(c []arith.Token) answer {
+	var a answer
+	body := c
+	for i, t := range c {
+		if t == arith.End {
+			body, a.ended, a.garbage = c[:i], true, len(c)-i-1
+			break
+		}
+	}
+	if n := len(body); n >= 2 && body[n-1] == arith.Minus && body[n-2].IsDigit() {
+		body, a.signed = body[:n-1], true
+	}
+	for _, t := range body {
+		if t.IsDigit() {
+			a.digits = append(a.digits, t)
+		} else {
+			a.garbage++
+		}
+	}
+	return a
+}
+
 // Partial is the "partial" reward (d + s + e) / (max(W, T) + 2 + g); see the package doc.
 func Partial(p arith.Problem, c Completion) (float64, bool) {
 	neg, want := truth(p)
-	var right, written, garbage int
-	signed, ended := false, false
-	for _, t := range c.Tokens {
-		switch {
-		case ended:
-			garbage++
-		case t == arith.End:
-			ended = true
-		case t.IsDigit() && !signed:
-			if written < len(want) && t == want[written] {
-				right++
-			}
-			written++
-		case t == arith.Minus && written > 0 && !signed:
-			signed = true
-		default:
-			garbage++
+	a := readAnswer(c.Tokens)
+	right := 0
+	for i, t := range a.digits {
+		if i < len(want) && t == want[i] {
+			right++
 		}
 	}
-	num := right + btoi(signed == neg) + btoi(ended && written == len(want))
-	den := max(written, len(want)) + 2 + garbage
+	w := len(a.digits)
+	num := right + btoi(a.signed == neg) + btoi(a.ended && w == len(want))
+	den := max(w, len(want)) + 2 + a.garbage
 	return float64(num) / float64(den), true
 }
 
@@ -192,20 +205,20 @@ func PartialTokens(p arith.Problem, c Completion) []float64 {
 	neg, want := truth(p)
 	out := make([]float64, len(c.Tokens))
 	written := 0 // digit tokens before token k
-	signed, ended := false, false
 	for k, t := range c.Tokens {
+		afterDigit := k > 0 && c.Tokens[k-1].IsDigit()
 		switch {
-		case ended:
-			// After End nothing is right.
 		case t == arith.End:
-			ended = true
-			// For a negative answer written with all its digits, '-' was due here.
+			// The sign is the '-' just before End; for a negative answer written with all its
+			// digits and no sign, '-' was due here.
+			signed := k >= 2 && c.Tokens[k-1] == arith.Minus && c.Tokens[k-2].IsDigit()
 			out[k] = b2f(written == len(want) && (signed || !neg))
-		case t.IsDigit() && !signed:
+			return out // after End nothing is right
+		case t.IsDigit():
 			out[k] = b2f(written < len(want) && t == want[written])
 			written++
-		case t == arith.Minus && written > 0 && !signed:
-			signed = true
+		case t == arith.Minus && afterDigit:
+			// Right only where the sign is due; End, next, makes it the sign.
 			out[k] = b2f(neg && written == len(want))
 		}
 	}

@@ -43,10 +43,12 @@ func TestNewBuiltins(t *testing.T) {
 		{"40649-78746", "-79083$", 0, 0, 0, na}, // the sign-first form
 		{"40649-78746", "$", 0, 0, 0, na},       //
 		{"40649-78746", "+79083$", 0, 0, 0, na},
-		// The sign is read as partial reads it: the first '-' after a digit, adjacent or not.
-		{"3-13", "0.-$", 0, 0, 1, na},
-		{"3-3", "0.-$", 0, -1.0 / 3, 0, na}, // sub1: MaxAnswerLen 3
+		// The sign is read as partial reads it: a '-' directly after a digit and before End.
+		{"3-13", "0.-$", 0, 0, 0, na},
+		{"3-3", "0.-$", 0, -1.0 / 3, 1, na}, // sub1: MaxAnswerLen 3
 		{"3-13", "0$-", 0, 0, 0, na},        // after End
+		{"3-13", "0-0$", 0, 0, 0, na},       // '-' inside the digits is garbage, not the sign
+		{"3-13", "0--$", 0, 0, 0, na},       //
 
 		// 3-3 = 0: a digit is the right sign; closeness divides by max(1, 0).
 		{"3-3", "0$", 1, 0, 1, na},

@@ -30,13 +30,14 @@
 //	correct  1 if arith.DecodeAnswer(c) succeeds and equals p.Answer, else 0.
 //	format   1 if arith.Canonical(c) (digits, optional '-', End, nothing after, no redundant
 //	         zeros or nines), else 0. It does not look at the value.
-//	partial  (d + s + e) / (max(W, T) + 2 + g), where, reading c up to its first End,
-//	         W is the number of digit tokens written before the sign (the first '-' after at
-//	         least one digit, adjacent or not), and d the number of digit positions i < min(W, T) whose written digit i
-//	         (counted among digit tokens, least significant first, so aligned at the units)
-//	         equals true digit i; s = 1 if the sign is right (c writes the sign iff p.Answer < 0);
-//	         e = 1 if c has an End and W == T; g counts the garbage: tokens before End other than
-//	         those digits and the sign, and every token after End.
+//	partial  (d + s + e) / (max(W, T) + 2 + g), where, reading c up to its first End, the
+//	         sign is a '-' written directly after a digit and directly before that End (or
+//	         last, if c has no End), where E has it; W is the number of digit tokens written,
+//	         and d the number of digit positions i < min(W, T) whose written digit i (counted
+//	         among digit tokens, least significant first, so aligned at the units) equals true
+//	         digit i; s = 1 if the sign is right (c writes the sign iff p.Answer < 0); e = 1 if
+//	         c has an End and W == T; g counts the garbage: tokens before End other than the
+//	         digits and the sign (any other '-' among them), and every token after End.
 //	         It is 1 exactly when c == E, and gives partial credit for each right digit.
 //	closeness  1 / (1 + |got - want| / max(1, |want|)) with got = arith.DecodeAnswer(c) and
 //	         want = p.Answer; 0 if c does not decode. Credit for being near in value.
@@ -52,21 +53,22 @@
 // right. Token k of c scores, reading left to right:
 //
 //	after the first End:  0
-//	the first End:        1 if the number of digits before the sign (before End if there is
-//	                      no sign) is T and, for a negative answer, the sign was written (else
-//	                      '-' was due here), else 0
-//	the sign:             (the first '-' after at least one digit, adjacent or not) 1 if
-//	                      p.Answer < 0 and T digits came before it, else 0
-//	a digit before it:    1 if it is the j-th digit token written (j from 0), j < T and it equals
+//	the first End:        1 if T digits came before it and, for a negative answer, the token
+//	                      before it is a '-' directly after a digit (else '-' was due here),
+//	                      else 0
+//	a '-' after a digit:  1 if p.Answer < 0 and T digits came before it (the sign is due, and
+//	                      End next makes it the sign), else 0
+//	a digit:              1 if it is the j-th digit token written (j from 0), j < T and it equals
 //	                      true digit j
-//	anything else:        0 (BOS, Pad, '(', '=', a leading '-', digits after the sign, ...)
+//	anything else:        0 (BOS, Pad, '(', '=', a '-' not after a digit, ...)
 //
 // The score of token k depends only on tokens 0..k and the truth, never on later tokens, so a
 // per-token advantage built from it credits exactly the token that earned it. Digits are indexed
 // among digit tokens, so they stay aligned at the units: a garbage token costs that one token's
-// credit and does not shift the judgement of the digits after it. The sign decision is charged
-// to the token that made it: a spurious '-' scores 0 and End after it is judged only by the digit
-// count; a missing one is charged to the End written where it was due. A canonical correct answer
+// credit and does not shift the judgement of the digits after it; on a problem whose answer is not
+// negative, a '-' anywhere is such a token. The sign decision is charged to the token that made
+// it: a spurious '-' scores 0 and End after it is judged only by the digit count; a missing one
+// is charged to the End written where it was due. A canonical correct answer
 // scores 1 at every token; a single wrong digit scores 0 at exactly that token.
 package reward
 

@@ -75,7 +75,8 @@ func TestBuiltins(t *testing.T) {
 		{"98+45", "3^41$", 0, 0, 5.0 / 6, "10111"},       // BOS inside: digits stay aligned
 		{"98+45", "3.41$", 0, 0, 5.0 / 6, "10111"},       // Pad inside
 		{"98+45", "(341$", 0, 0, 5.0 / 6, "01111"},       // garbage first costs only its own token
-		{"98+45", "34-1$", 0, 0, 2.0 / 6, "11000"},       // sign in the middle: digits after it are garbage
+		{"98+45", "34-1$", 0, 0, 5.0 / 6, "11011"},       // '-' in the middle is garbage: digits stay aligned
+		{"98+45", "3--41$", 0, 0, 5.0 / 7, "100111"},     //
 		{"98+45", "^07+45=", 0, 0, 1.0 / 9, "0000000"},   // the prompt echoed
 		{"98+45", long, 0, 0, 1.0 / 202, strings.Repeat("0", 201)},
 
@@ -85,7 +86,10 @@ func TestBuiltins(t *testing.T) {
 		{"40649-78746", "30917-$", 0, 1, 6.0 / 7, "1111011"}, // wrong top digit (reads -28097)
 		{"40649-78746", "3091-$", 0, 1, 5.0 / 7, "111100"},   // a digit short: the sign too early
 		{"40649-78746", "-30916-$", 0, 0, 7.0 / 8, "01111111"},
-		{"40649-78746", "-79083$", 0, 0, 1.0 / 8, "0000000"}, // the sign-first form: garbage, wrong digits
+		{"40649-78746", "-79083$", 0, 0, 1.0 / 8, "0000000"},   // the sign-first form: garbage, wrong digits
+		{"40649-78746", "3-0916-$", 0, 0, 7.0 / 8, "10111111"}, // '-' too early is garbage; the last is the sign
+		{"40649-78746", "30916--$", 0, 0, 6.0 / 9, "11111100"}, // no sign: '-' then '-' then End
+		{"40649-78746", "30916-1$", 0, 0, 5.0 / 9, "11111100"}, // '-' not before End: garbage; a digit too many
 		// 3-13 = -10, "0-$" (T = 1).
 		{"3-13", "0-$", 1, 1, 1, "111"},
 		{"3-13", "09-$", 1, 0, 2.0 / 4, "1000"}, // correct value, redundant nine
@@ -215,6 +219,20 @@ func TestProperties(t *testing.T) {
 					t.Fatalf("PartialTokens(%v) of prefix %q = %s; of %q = %s", p, arith.Render(rc.Tokens[:j+1]), tokenScores(prefix), rc.Text(), tokenScores(toks))
 				}
 			}
+
+			// Where the answer is not negative, a '-' is a stray token like any other: the token
+			// scores do not change when each is replaced by Pad.
+			if p.Answer >= 0 {
+				padded := slices.Clone(rc.Tokens)
+				for j, tok := range padded {
+					if tok == arith.Minus {
+						padded[j] = arith.Pad
+					}
+				}
+				if got := PartialTokens(p, Completion{Tokens: padded}); !slices.Equal(got, toks) {
+					t.Fatalf("PartialTokens(%v, %q) = %s; with Pad for '-' %q = %s", p, rc.Text(), tokenScores(toks), arith.Render(padded), tokenScores(got))
+				}
+			}
 		}
 	}
 }
@@ -225,15 +243,13 @@ func TestPartialMatchesSlowReference(t *testing.T) {
 		text := c.Text()
 		body, after, ended := strings.Cut(text, "$")
 		want := strings.TrimSuffix(strings.TrimSuffix(arith.Render(arith.EncodeAnswer(p.Answer)), "$"), "-")
-		// The sign is the first '-' after a digit; what follows it is garbage.
-		signed, rest := false, ""
-		if i := strings.IndexAny(body, "0123456789"); i >= 0 {
-			if j := strings.Index(body[i:], "-"); j >= 0 {
-				signed, body, rest = true, body[:i+j], body[i+j+1:]
-			}
+		// The sign is a '-' directly after a digit and directly before End (or last).
+		signed := len(body) >= 2 && body[len(body)-1] == '-' && '0' <= body[len(body)-2] && body[len(body)-2] <= '9'
+		if signed {
+			body = body[:len(body)-1]
 		}
 		var digits []byte
-		garbage := len(after) + len(rest)
+		garbage := len(after)
 		for i := 0; i < len(body); i++ {
 			if '0' <= body[i] && body[i] <= '9' {
 				digits = append(digits, body[i])
