@@ -33,7 +33,9 @@ import (
 // own max, and can overflow); the target's log-prob is gathered with a one-hot product. Matrix
 // products run through internal/kernel's Sgemm, like the Sampler's. With experts, each block's
 // MLP is one fused MoE op (moe.go) whose backward holds the selection fixed and gives the
-// selection bias a gradient of exactly zero; ExpertLoad reports the last run's routing.
+// selection bias a gradient of exactly zero; ExpertLoad reports the last run's routing. With
+// Config.RoPE, a fused op between each qkv layer and its attention rotates q and k (rope.go),
+// and the embedding takes tok_emb alone.
 type Graph struct {
 	G       *gorgonia.ExprGraph
 	Weights []*gorgonia.Node // one per Params.Tensors, same order and names, backed by the same []float32
@@ -237,13 +239,23 @@ func (b *builder) build(p *Params, batch, seqLen int, tau float64) (*Graph, erro
 	onehot := gorgonia.NewMatrix(b.g, tensor.Float32, gorgonia.WithShape(N, V), gorgonia.WithName("targets_onehot"), gorgonia.WithValue(gr.onehot))
 
 	// Activations are (N, D) matrices, row r = b·SeqLen + t.
-	x := b.do(gorgonia.ApplyOp(embedOp{baseOp: newBase(), ids: gr.ids.Data().([]int), seqLen: seqLen}, W[idxTokEmb], W[idxPosEmb]))
+	var x *gorgonia.Node
+	var rope *ropeTable // cos and sin of the rotary embedding, shared by the layers
+	if cfg.RoPE {
+		x = b.do(gorgonia.ApplyOp(embedOp{baseOp: newBase(), ids: gr.ids.Data().([]int), seqLen: seqLen, tokOnly: true}, W[idxTokEmb]))
+		rope = newRopeTable(seqLen, cfg.DModel/cfg.Heads)
+	} else {
+		x = b.do(gorgonia.ApplyOp(embedOp{baseOp: newBase(), ids: gr.ids.Data().([]int), seqLen: seqLen}, W[idxTokEmb], W[idxPosEmb]))
+	}
 
 	f := new(outBuf) // GELU's output, shared by the layers (see geluLinearOp)
 	for l := 0; l < cfg.Layers; l++ {
 		w := block(cfg, W, l)
 		a := b.layerNorm(x, w[offLn1G], w[offLn1B])
 		qkv := b.linear(a, w[offQKVW], w[offQKVB])
+		if cfg.RoPE {
+			qkv = b.rope(qkv, rope, seqLen, cfg.Heads)
+		}
 		o := b.attention(qkv, seqLen, cfg.Heads)
 		x = b.do(gorgonia.ApplyOp(linearOp{baseOp: newBase(), residual: true}, o, w[offProjW], w[offProjB], x))
 		h := b.layerNorm(x, w[offLn2G], w[offLn2B])
@@ -294,6 +306,11 @@ func (b *builder) layerNorm(x, g, bias *gorgonia.Node) *gorgonia.Node {
 // rows.
 func (b *builder) attention(qkv *gorgonia.Node, seqLen, heads int) *gorgonia.Node {
 	return b.do(gorgonia.ApplyOp(attentionOp{baseOp: newBase(), seqLen: seqLen, heads: heads}, qkv))
+}
+
+// rope rotates every head's q and k of qkv (N, 3D), row r to position r mod seqLen (rope.go).
+func (b *builder) rope(qkv *gorgonia.Node, tab *ropeTable, seqLen, heads int) *gorgonia.Node {
+	return b.do(gorgonia.ApplyOp(ropeOp{baseOp: newBase(), seqLen: seqLen, heads: heads, tab: tab}, qkv))
 }
 
 // logSoftmax is log softmax over the rows of x (N, V): x - max(x) - log Σ exp(x - max(x)).

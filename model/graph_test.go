@@ -15,6 +15,12 @@ func tinyConfig() Config {
 	return Config{Vocab: 11, Ctx: 12, DModel: 16, Heads: 2, Layers: 2, DFF: 32}
 }
 
+// withRoPE returns c with rotary position embeddings instead of pos_emb.
+func withRoPE(c Config) Config {
+	c.RoPE = true
+	return c
+}
+
 // perturb adds N(0, std²) noise to every parameter in place, so that LayerNorm gains, biases and
 // all else are generic (New leaves gains at exactly 1 and biases at 0).
 func perturb(p *Params, rng *rand.Rand, std float64) {
@@ -55,8 +61,17 @@ func runForward(t *testing.T, g *Graph, ids, targets [][]int) (logp, entropy []f
 }
 
 func TestGraphMatchesReference(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+	}{{"tiny", tinyConfig()}, {"tiny-rope", withRoPE(tinyConfig())}, {"moe-rope", withRoPE(moeConfig())}} {
+		t.Run(tc.name, func(t *testing.T) { testGraphMatchesReference(t, tc.cfg) })
+	}
+}
+
+func testGraphMatchesReference(t *testing.T, cfg Config) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	p, err := New(tinyConfig(), rng)
+	p, err := New(cfg, rng)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +175,15 @@ func TestGraphGradients(t *testing.T) {
 		cfg     Config
 		B, T    int
 		samples int // coordinates checked per tensor
-	}{{"tiny", tinyConfig(), 3, 6, 6}, {"wide", wide, 2, 5, 3}, {"moe", moeConfig(), 3, 6, 10}, {"moe-top1-noshared", moeTop1Config(), 2, 5, 4}} {
+	}{
+		{"tiny", tinyConfig(), 3, 6, 6},
+		{"wide", wide, 2, 5, 3},
+		{"moe", moeConfig(), 3, 6, 10},
+		{"moe-top1-noshared", moeTop1Config(), 2, 5, 4},
+		{"tiny-rope", withRoPE(tinyConfig()), 3, 6, 6},
+		{"wide-rope", withRoPE(wide), 2, 5, 3},
+		{"moe-rope", withRoPE(moeConfig()), 3, 6, 6},
+	} {
 		t.Run(tc.name, func(t *testing.T) { testGraphGradients(t, tc.cfg, tc.B, tc.T, tc.samples) })
 	}
 	// The fused ops split large inputs across goroutines; force that on a small one.
@@ -169,6 +192,7 @@ func TestGraphGradients(t *testing.T) {
 		grainElems, grainRows, grainSeqs = 2, 2, 2
 		testGraphGradients(t, tinyConfig(), 5, 4, 4)
 		testGraphGradients(t, moeConfig(), 5, 4, 3)
+		testGraphGradients(t, withRoPE(tinyConfig()), 5, 4, 4)
 	})
 }
 
@@ -302,6 +326,10 @@ func TestGraphShapes(t *testing.T) {
 		{Config{Vocab: 11, Ctx: 12, DModel: 16, Heads: 2, Layers: 1, DFF: 32}, 1, 12},
 		{Config{Vocab: 11, Ctx: 12, DModel: 16, Heads: 2, Layers: 1, DFF: 32}, 4, 1},
 		{Config{Vocab: 2, Ctx: 3, DModel: 4, Heads: 4, Layers: 3, DFF: 1}, 2, 3},
+		{Config{Vocab: 11, Ctx: 12, DModel: 256, Heads: 4, Layers: 1, DFF: 32, RoPE: true}, 2, 5},
+		{Config{Vocab: 11, Ctx: 12, DModel: 16, Heads: 2, Layers: 1, DFF: 32, RoPE: true}, 1, 12},
+		{Config{Vocab: 11, Ctx: 12, DModel: 16, Heads: 2, Layers: 1, DFF: 32, RoPE: true}, 4, 1},
+		{Config{Vocab: 2, Ctx: 3, DModel: 8, Heads: 4, Layers: 3, DFF: 1, RoPE: true}, 2, 3},
 	} {
 		rng := rand.New(rand.NewPCG(1, 2))
 		p, err := New(tc.cfg, rng)

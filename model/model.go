@@ -19,11 +19,12 @@
 //
 // For a sequence of token ids x_0..x_{T-1} (T ≤ Ctx), with D = DModel, H = Heads, d = D/H:
 //
-//	h_t    = tok_emb[x_t] + pos_emb[t]
+//	h_t    = tok_emb[x_t] + pos_emb[t]        (h_t = tok_emb[x_t] with Config.RoPE)
 //	block i (pre-LN, residual):
 //	  a    = LN(h; ln1)                      LN(x; g, b) = g ⊙ (x - mean(x)) / sqrt(var(x) + 1e-5) + b
 //	  q|k|v = a @ attn.qkv.w + attn.qkv.b    (columns [0,D) are q, [D,2D) k, [2D,3D) v; head j uses
 //	                                          columns [j·d, (j+1)·d) of each)
+//	  q, k = R_t q, R_t k                    (with Config.RoPE only: see below)
 //	  o_t  = concat_j softmax_{s≤t}(q_t·k_s / sqrt(d)) v_s     (causal attention, per head)
 //	  h   += o @ attn.proj.w + attn.proj.b
 //	  h   += GELU(LN(h; ln2) @ mlp.fc.w + mlp.fc.b) @ mlp.out.w + mlp.out.b
@@ -39,6 +40,17 @@
 // affinities, γ = RoutedScale (1 if unset); router.bias only selects, and is trained by
 // Params.UpdateRouterBias, not by gradient.
 //
+// With Config.RoPE (rotary position embedding, Su et al. 2021, "RoFormer") there is no pos_emb:
+// instead R_t rotates each head's slice x of q and of k at position t (t = 0 for the first
+// token) in d/2 planes, pairing x[i] with x[i+d/2] as Hugging Face Llama's rotate_half (GPT-NeoX)
+// does, so that the weights load there without permutation: for i in [0, d/2), θ_i = 10000^(−2i/d),
+//
+//	(R_t x)[i]       = x[i]·cos(tθ_i) − x[i+d/2]·sin(tθ_i)
+//	(R_t x)[i+d/2]   = x[i+d/2]·cos(tθ_i) + x[i]·sin(tθ_i)
+//
+// and v is left alone. Since R_tᵀ R_s = R_{s−t}, (R_t q)·(R_s k) = q·R_{s−t} k: the scores, and so
+// the whole policy, see positions only through their differences (rope.go).
+//
 // GELU is the tanh form, GELU(u) = u/2 · (1 + tanh(sqrt(2/π) (u + 0.044715 u³))), and τ is a
 // sampling temperature fixed per call (1 by default) so that the sampler's and the graph's
 // log-probs are of the same distribution.
@@ -49,7 +61,7 @@
 // maps a row vector of width in to one of width out), with V = Vocab, F = DFF:
 //
 //	tok_emb               [V, D]
-//	pos_emb               [Ctx, D]
+//	pos_emb               [Ctx, D]   absent with Config.RoPE
 //	for each block i = 0..Layers-1:
 //	blocks.i.ln1.g        [D]
 //	blocks.i.ln1.b        [D]
@@ -94,11 +106,20 @@ import (
 // Config is the shape of the model.
 type Config struct {
 	Vocab  int // vocabulary size: token ids are in [0, Vocab) (20 for env/arith)
-	Ctx    int // maximum sequence length, prompt and completion together (positions are learned)
+	Ctx    int // maximum sequence length, prompt and completion together (learned positions, or RoPE)
 	DModel int // width of the residual stream, D
 	Heads  int // attention heads; each has DModel/Heads dimensions
 	Layers int // transformer blocks
 	DFF    int // hidden width of each block's MLP (4·DModel in GPT-2); unused when Experts > 0
+
+	// RoPE puts a rotary position embedding (RoFormer, in Hugging Face Llama's rotate_half form;
+	// see the package comment) on every head's queries and keys instead of the learned absolute
+	// pos_emb. With it Params have no pos_emb tensor (the parameter list is tok_emb, then the
+	// blocks, ...), so a policy holds no absolute position at all and q_t·k_s depends on
+	// positions only through t − s. It needs an even head dimension DModel/Heads; Ctx still
+	// bounds the sequence length. Omitted from JSON when false, so a config without it encodes
+	// as it did before it existed.
+	RoPE bool `json:",omitempty"`
 
 	// Mixture of experts (DeepSeekMoE; see moe.go). Zero Experts, the default, keeps the dense MLP
 	// above and requires the other three to be zero; Experts > 0 replaces every block's MLP by
@@ -204,6 +225,9 @@ func (c Config) Validate() error {
 	if c.DModel%c.Heads != 0 {
 		return fmt.Errorf("model: DModel %d not divisible by Heads %d", c.DModel, c.Heads)
 	}
+	if d := c.DModel / c.Heads; c.RoPE && d%2 != 0 {
+		return fmt.Errorf("model: RoPE needs an even head dimension, but DModel %d / Heads %d = %d is odd", c.DModel, c.Heads, d)
+	}
 	if !(c.RoutedScale >= 0) || math.IsInf(c.RoutedScale, 0) {
 		return fmt.Errorf("model: RoutedScale %v must be a finite non-negative number", c.RoutedScale)
 	}
@@ -235,7 +259,11 @@ func (c Config) numParamsFloat() float64 {
 	} else {
 		block += 2*D*F + F + D
 	}
-	return V*D + Ctx*D + float64(max(c.Layers, 0))*block + 2*D + D*V + V
+	pos := Ctx * D // pos_emb
+	if c.RoPE {
+		pos = 0
+	}
+	return V*D + pos + float64(max(c.Layers, 0))*block + 2*D + D*V + V
 }
 
 // expertParamsFloat is the size of one expert (or of the dense MLP at width ExpertDFF):
@@ -270,7 +298,10 @@ type namedShape struct {
 // shapes lists the parameter tensors in their documented order.
 func (c Config) shapes() []namedShape {
 	V, D, F := c.Vocab, c.DModel, c.DFF
-	s := []namedShape{{"tok_emb", []int{V, D}}, {"pos_emb", []int{c.Ctx, D}}}
+	s := []namedShape{{"tok_emb", []int{V, D}}}
+	if !c.RoPE {
+		s = append(s, namedShape{"pos_emb", []int{c.Ctx, D}})
+	}
 	for i := 0; i < c.Layers; i++ {
 		p := fmt.Sprintf("blocks.%d.", i)
 		s = append(s,
@@ -316,12 +347,21 @@ func appendFFN(s []namedShape, prefix string, D, F int) []namedShape {
 	)
 }
 
-// Indices into Params.Tensors.
+// Indices into Params.Tensors: tok_emb, then pos_emb unless RoPE (see firstBlock). The last
+// four are always ln_f.g, ln_f.b, head.w, head.b.
 const (
-	idxTokEmb     = 0
-	idxPosEmb     = 1
-	idxFirstBlock = 2
+	idxTokEmb = 0
+	idxPosEmb = 1 // only without RoPE
 )
+
+// firstBlock is the index in Params.Tensors of block 0's first tensor: 2 after tok_emb and
+// pos_emb, 1 with RoPE, which has no pos_emb.
+func (c Config) firstBlock() int {
+	if c.RoPE {
+		return idxTokEmb + 1
+	}
+	return idxPosEmb + 1
+}
 
 // perBlock is the number of tensors per block: 12 dense; 10 + 4·(SharedExperts + Experts) with
 // experts.
@@ -334,8 +374,8 @@ func (c Config) perBlock() int {
 
 // block returns block l's tensors (or nodes, or anything laid out like Params.Tensors).
 func block[T any](c Config, all []T, l int) []T {
-	n := c.perBlock()
-	return all[idxFirstBlock+l*n : idxFirstBlock+(l+1)*n]
+	n, first := c.perBlock(), c.firstBlock()
+	return all[first+l*n : first+(l+1)*n]
 }
 
 // Offsets of a block's tensors from its first one.

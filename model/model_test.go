@@ -223,7 +223,7 @@ func TestGELU(t *testing.T) {
 
 // TestFP8Linear: exactly the blocks' linear-layer matrices are FP8 candidates, dense or MoE.
 func TestFP8Linear(t *testing.T) {
-	for _, c := range []Config{DefaultConfig(), DefaultMoEConfig()} {
+	for _, c := range []Config{DefaultConfig(), DefaultMoEConfig(), withRoPE(DefaultConfig())} {
 		p, err := Zero(c)
 		must(t, err)
 		var got []string

@@ -395,7 +395,7 @@ func TestMoESamplerAgreesWithGraphAndReference(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		cfg  Config
-	}{{"tiny", moeConfig()}, {"top1", moeTop1Config()}, {"default-width", c}} {
+	}{{"tiny", moeConfig()}, {"top1", moeTop1Config()}, {"default-width", c}, {"tiny-rope", withRoPE(moeConfig())}} {
 		t.Run(tc.name, func(t *testing.T) { testSamplerAgrees(t, tc.cfg, 0.1) })
 	}
 }

@@ -486,23 +486,48 @@ func (geluLinearGradWOp) SymDiff(gorgonia.Nodes, *gorgonia.Node, *gorgonia.Node)
 // dtok_emb[v] = Σ_{r: ids_r = v} dx_r,  dpos_emb[t] = Σ_{r mod T = t} dx_r, summed in row order.
 // The ids are read from the Graph's ids tensor at every run (SetInputs writes them). One op in
 // place of two ByIndices gathers and an addition, each of which gorgonia computes into fresh
-// (N, D) tensors every run.
+// (N, D) tensors every run. With tokOnly (Config.RoPE, which has no pos_emb) it takes tok_emb
+// alone: x_r = tok_emb[ids_r].
 
 type embedOp struct {
 	baseOp
-	ids    []int // the Graph's ids, N = Batch·SeqLen
-	seqLen int
+	ids     []int // the Graph's ids, N = Batch·SeqLen
+	seqLen  int
+	tokOnly bool // no pos_emb input
 }
 
-func (embedOp) Arity() int              { return 2 }
-func (embedOp) Type() hm.Type           { return hm.NewFnType(mat, mat, mat) }
-func (o embedOp) String() string        { return fmt.Sprintf("embed(N=%d,T=%d)", len(o.ids), o.seqLen) }
+func (o embedOp) Arity() int {
+	if o.tokOnly {
+		return 1
+	}
+	return 2
+}
+
+func (o embedOp) Type() hm.Type {
+	if o.tokOnly {
+		return hm.NewFnType(mat, mat)
+	}
+	return hm.NewFnType(mat, mat, mat)
+}
+
+func (o embedOp) String() string {
+	if o.tokOnly {
+		return fmt.Sprintf("embed(N=%d,T=%d,tok only)", len(o.ids), o.seqLen)
+	}
+	return fmt.Sprintf("embed(N=%d,T=%d)", len(o.ids), o.seqLen)
+}
 func (o embedOp) WriteHash(h hash.Hash) { hashString(h, o.String()) }
 func (o embedOp) Hashcode() uint32      { return hashOf(o.String()) }
 func (o embedOp) InferShape(in ...gorgonia.DimSizer) (tensor.Shape, error) {
 	tok, err := shapeOf(in[0])
 	if err != nil {
 		return nil, err
+	}
+	if o.tokOnly {
+		if len(tok) != 2 {
+			return nil, fmt.Errorf("model: %v: embedding shape %v", o, tok)
+		}
+		return tensor.Shape{len(o.ids), tok[1]}, nil
 	}
 	pos, err := shapeOf(in[1])
 	if err != nil {
@@ -515,13 +540,23 @@ func (o embedOp) InferShape(in ...gorgonia.DimSizer) (tensor.Shape, error) {
 }
 
 func (o embedOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
-	d, s, err := inputs(2, vs)
+	d, s, err := inputs(o.Arity(), vs)
 	if err != nil {
 		return nil, err
 	}
-	tok, pos := d[0], d[1]
+	tok := d[0]
 	V, D := s[0][0], s[0][1]
 	t, x := o.out(false, len(o.ids), D)
+	if o.tokOnly {
+		for r, id := range o.ids {
+			if id < 0 || id >= V {
+				return nil, fmt.Errorf("model: %v: token id %d at row %d out of range [0, %d)", o, id, r, V)
+			}
+			copy(x[r*D:(r+1)*D], tok[id*D:(id+1)*D])
+		}
+		return t, nil
+	}
+	pos := d[1]
 	for r, id := range o.ids {
 		if id < 0 || id >= V {
 			return nil, fmt.Errorf("model: %v: token id %d at row %d out of range [0, %d)", o, id, r, V)
@@ -538,6 +573,9 @@ func (o embedOp) SymDiff(in gorgonia.Nodes, output, grad *gorgonia.Node) (gorgon
 	dtok, err := gorgonia.ApplyOp(embedGradOp{baseOp: newBase(), e: o, pos: false, rows: in[0].Shape()[0]}, grad)
 	if err != nil {
 		return nil, err
+	}
+	if o.tokOnly {
+		return gorgonia.Nodes{dtok}, nil
 	}
 	dpos, err := gorgonia.ApplyOp(embedGradOp{baseOp: newBase(), e: o, pos: true, rows: in[1].Shape()[0]}, grad)
 	if err != nil {

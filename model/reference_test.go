@@ -131,18 +131,33 @@ func refForward(p *Params, seq []int, routes *[]int) [][]float64 {
 		return y
 	}
 	T := len(seq)
-	tok, pos := get("tok_emb"), get("pos_emb")
+	tok := get("tok_emb")
 	x := make([][]float64, T)
 	for t, id := range seq {
 		x[t] = make([]float64, D)
 		for j := 0; j < D; j++ {
-			x[t][j] = tok[id*D+j] + pos[t*D+j]
+			x[t][j] = tok[id*D+j]
+		}
+	}
+	if !c.RoPE {
+		pos := get("pos_emb")
+		for t := range x {
+			for j := range x[t] {
+				x[t][j] += pos[t*D+j]
+			}
 		}
 	}
 	for l := 0; l < c.Layers; l++ {
 		pre := fmt.Sprintf("blocks.%d.", l)
 		a := ln(x, get(pre+"ln1.g"), get(pre+"ln1.b"))
 		qkv := matmul(a, get(pre+"attn.qkv.w"), get(pre+"attn.qkv.b"), D, 3*D)
+		if c.RoPE {
+			for t := range qkv {
+				for h := 0; h < 2*H; h++ { // the heads of q, then those of k
+					refRotate(qkv[t][h*d:(h+1)*d], t)
+				}
+			}
+		}
 		o := make([][]float64, T)
 		for t := 0; t < T; t++ {
 			o[t] = make([]float64, D)
@@ -189,6 +204,18 @@ func refForward(p *Params, seq []int, routes *[]int) [][]float64 {
 		}
 	}
 	return matmul(ln(x, get("ln_f.g"), get("ln_f.b")), get("head.w"), get("head.b"), D, V)
+}
+
+// refRotate applies RoPE's R_t to the head vector x in place, as the package comment writes it:
+// for i < d/2, θ_i = 10000^(−2i/d), the pair (x[i], x[i+d/2]) turns by the angle tθ_i.
+func refRotate(x []float64, t int) {
+	d := len(x)
+	half := d / 2
+	for i := 0; i < half; i++ {
+		a := float64(t) * math.Pow(10000, -2*float64(i)/float64(d))
+		c, s := math.Cos(a), math.Sin(a)
+		x[i], x[i+half] = x[i]*c-x[i+half]*s, x[i+half]*c+x[i]*s
+	}
 }
 
 // refLogSoftmax returns log softmax(logits/tau).

@@ -31,6 +31,9 @@ import (
 // With experts, each half routes its rows and gathers those of each expert into one matrix
 // product per weight (moe.go); ExpertLoad reports how many rows each expert took in the last call.
 //
+// With Config.RoPE, each row's queries and keys are rotated to the row's position right after the
+// qkv layer, before the keys are cached: the cache holds rotated keys, and a key is rotated once.
+//
 // A Sampler reuses its buffers between calls and is not safe for concurrent use: give each
 // goroutine its own (they may share Params, as long as nobody writes them meanwhile).
 type Sampler struct {
@@ -38,6 +41,7 @@ type Sampler struct {
 
 	kc, vc [][]float32 // per layer: keys and values, [slot][pos][D], stride positions per slot
 	stride int         // positions per slot: the longest sequence of the current call
+	rope   *ropeTable  // with Config.RoPE: cos and sin for Ctx positions (rope.go)
 
 	parts        [2]pass // scratch of the two halves of a chunk (see run)
 	probs        []float64
@@ -277,6 +281,9 @@ func (s *Sampler) reserve(n, longest int) {
 	if len(s.probs) < c.Vocab {
 		s.probs = make([]float64, c.Vocab)
 	}
+	if d := c.DModel / c.Heads; c.RoPE && (s.rope == nil || s.rope.n != c.Ctx || s.rope.d != d) {
+		s.rope = newRopeTable(c.Ctx, d)
+	}
 	for k := range s.parts {
 		ps := &s.parts[k]
 		if !c.MoE() {
@@ -479,12 +486,19 @@ func (ps *pass) forward(s *Sampler, rows []row, inner bool) {
 	}
 
 	x := ps.x[:n*D]
-	tok, pos := T[idxTokEmb].Data, T[idxPosEmb].Data
-	for i, r := range rows {
-		xi := x[i*D : (i+1)*D]
-		te, pe := tok[r.tok*D:(r.tok+1)*D], pos[r.pos*D:(r.pos+1)*D]
-		for j := range xi {
-			xi[j] = te[j] + pe[j]
+	tok := T[idxTokEmb].Data
+	if c.RoPE { // no pos_emb: positions enter by rotating q and k below
+		for i, r := range rows {
+			copy(x[i*D:(i+1)*D], tok[r.tok*D:(r.tok+1)*D])
+		}
+	} else {
+		pos := T[idxPosEmb].Data
+		for i, r := range rows {
+			xi := x[i*D : (i+1)*D]
+			te, pe := tok[r.tok*D:(r.tok+1)*D], pos[r.pos*D:(r.pos+1)*D]
+			for j := range xi {
+				xi[j] = te[j] + pe[j]
+			}
 		}
 	}
 
@@ -497,6 +511,13 @@ func (ps *pass) forward(s *Sampler, rows []row, inner bool) {
 		b := block(c, T, l)
 		layerNorm(h, x, D, b[offLn1G].Data, b[offLn1B].Data)
 		linear(qkv, h, n, D, 3*D, b[offQKVW].Data, b[offQKVB].Data, false)
+		if c.RoPE { // before attention caches the keys, so that the cache holds them rotated
+			par(n, grainRows, func(lo, hi int) {
+				for i := lo; i < hi; i++ {
+					s.rope.rotateQK(qkv[i*3*D:(i+1)*3*D], D, rows[i].pos, false)
+				}
+			})
+		}
 		ps.attention(s, att, qkv, rows, l, par)
 		linear(x, att, n, D, D, b[offProjW].Data, b[offProjB].Data, true)
 		layerNorm(h, x, D, b[offLn2G].Data, b[offLn2B].Data)

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -10,8 +11,14 @@ import (
 
 func newTiny(t *testing.T, seed uint64) *Params {
 	t.Helper()
+	return newTinyOf(t, tinyConfig(), seed)
+}
+
+// newTinyOf is newTiny for config cfg (tinyConfig with RoPE, say).
+func newTinyOf(t *testing.T, cfg Config, seed uint64) *Params {
+	t.Helper()
 	rng := rand.New(rand.NewPCG(seed, 99))
-	p, err := New(tinyConfig(), rng)
+	p, err := New(cfg, rng)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +67,7 @@ func TestSamplerAgreesWithGraphAndReference(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		cfg  Config
-	}{{"tiny", tinyConfig()}, {"default", DefaultConfig()}} {
+	}{{"tiny", tinyConfig()}, {"default", DefaultConfig()}, {"tiny-rope", withRoPE(tinyConfig())}, {"default-rope", withRoPE(DefaultConfig())}} {
 		t.Run(tc.name, func(t *testing.T) { testSamplerAgrees(t, tc.cfg, 0.1) })
 	}
 }
@@ -122,7 +129,12 @@ func testSamplerAgrees(t *testing.T, cfg Config, std float64) {
 }
 
 func TestGreedy(t *testing.T) {
-	p := newTiny(t, 7)
+	for _, cfg := range []Config{tinyConfig(), withRoPE(tinyConfig())} {
+		t.Run(fmt.Sprintf("RoPE=%v", cfg.RoPE), func(t *testing.T) { testGreedy(t, newTinyOf(t, cfg, 7)) })
+	}
+}
+
+func testGreedy(t *testing.T, p *Params) {
 	s := NewSampler(p)
 	prompts := [][]int{{3, 1, 4}, {1}, {5, 9, 2, 6, 5}}
 	a, err := s.Generate(prompts, 6, 0, -1, nil)
@@ -252,7 +264,12 @@ func TestGenerateCtxLimit(t *testing.T) {
 // TestLogProbsChunks scores more rows than one forward chunk holds and compares with scoring each
 // sequence alone.
 func TestLogProbsChunks(t *testing.T) {
-	p := newTiny(t, 11)
+	for _, cfg := range []Config{tinyConfig(), withRoPE(tinyConfig())} {
+		t.Run(fmt.Sprintf("RoPE=%v", cfg.RoPE), func(t *testing.T) { testLogProbsChunks(t, newTinyOf(t, cfg, 11)) })
+	}
+}
+
+func testLogProbsChunks(t *testing.T, p *Params) {
 	rng := rand.New(rand.NewPCG(3, 3))
 	const n = 250 // 250 sequences of 10 rows > maxChunk
 	prompts := randomTokens(rng, n, 6, p.Config.Vocab)
@@ -396,7 +413,10 @@ func groupPrompts(rng *rand.Rand, n, g, vocab int) [][]int {
 // TestGenerateGOMAXPROCS: the samples depend only on the seed, not on how many goroutines
 // compute them (the sampler splits large chunks in two at fixed places, and draws the random
 // numbers in order of sequence on one goroutine).
-func TestGenerateGOMAXPROCS(t *testing.T) { testGenerateGOMAXPROCS(t, newTiny(t, 13)) }
+func TestGenerateGOMAXPROCS(t *testing.T) {
+	testGenerateGOMAXPROCS(t, newTiny(t, 13))
+	testGenerateGOMAXPROCS(t, newTinyOf(t, withRoPE(tinyConfig()), 13))
+}
 
 func testGenerateGOMAXPROCS(t *testing.T, p *Params) {
 	prompts := groupPrompts(rand.New(rand.NewPCG(4, 4)), 40, 8, p.Config.Vocab)
@@ -423,7 +443,12 @@ func testGenerateGOMAXPROCS(t *testing.T, p *Params) {
 // copied; what is sampled after them must be scored by LogProbs (which prefills every copy) as
 // Generate reported it, and greedy decoding must match decoding each prompt alone.
 func TestGenerateRepeatedPrompts(t *testing.T) {
-	p := newTiny(t, 14)
+	for _, cfg := range []Config{tinyConfig(), withRoPE(tinyConfig())} {
+		t.Run(fmt.Sprintf("RoPE=%v", cfg.RoPE), func(t *testing.T) { testGenerateRepeatedPrompts(t, newTinyOf(t, cfg, 14)) })
+	}
+}
+
+func testGenerateRepeatedPrompts(t *testing.T, p *Params) {
 	rng := rand.New(rand.NewPCG(5, 5))
 	prompts := groupPrompts(rng, 20, 4, p.Config.Vocab)
 	rng.Shuffle(len(prompts), func(i, j int) { prompts[i], prompts[j] = prompts[j], prompts[i] })
