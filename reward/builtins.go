@@ -77,8 +77,8 @@ func Closeness(p arith.Problem, c Completion) (float64, bool) {
 }
 
 // Length is the "length" reward, DAPO's soft overlong punishment (Yu et al. 2025, eq. 13) with
-// L_max - L_cache = M = p.Skill.MaxAnswerLen() (the longest answer the skill needs, End
-// included) and L_cache = M, so L_max = 2M. With n = len(c.Tokens), every token written,
+// L_max - L_cache = M = p.AnswerLen() (the longest answer the problem's skill and layout need,
+// End included) and L_cache = M, so L_max = 2M. With n = len(c.Tokens), every token written,
 //
 //	length = 0               if n <= M
 //	         (M - n) / M     if M < n <= 2M
@@ -88,7 +88,7 @@ func Closeness(p arith.Problem, c Completion) (float64, bool) {
 // answer. The trainer caps completions at the longest MaxAnswerLen of its skills, so the penalty
 // bites only where easier and harder skills train together.
 func Length(p arith.Problem, c Completion) (float64, bool) {
-	m := p.Skill.MaxAnswerLen()
+	m := p.AnswerLen()
 	if m <= 0 { // an invalid skill: every completion is too long
 		return -1, true
 	}
@@ -132,15 +132,16 @@ func Correct(p arith.Problem, c Completion) (float64, bool) {
 	return b2f(err == nil && v == p.Answer), true
 }
 
-// Format is the "format" reward: 1 if arith.Canonical(c.Tokens), else 0, whatever the value.
+// Format is the "format" reward: 1 if arith.WellWritten(p, c.Tokens) (arith.Canonical in the
+// natural layout), else 0, whatever the value.
 func Format(p arith.Problem, c Completion) (float64, bool) {
-	return b2f(arith.Canonical(c.Tokens)), true
+	return b2f(arith.WellWritten(p, c.Tokens)), true
 }
 
-// truth returns the sign of p.Answer and the digits of its canonical answer (least significant
-// first; ten's complement for a negative one).
+// truth returns the sign of p.Answer and the digits of its expected answer, arith.Expected (least
+// significant first; ten's complement for a negative one).
 func truth(p arith.Problem) (neg bool, digits []arith.Token) {
-	e := arith.EncodeAnswer(p.Answer)
+	e := arith.Expected(p)
 	e = e[:len(e)-1] // drop End
 	if p.Answer < 0 {
 		return true, e[:len(e)-1] // drop '-'

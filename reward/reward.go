@@ -23,13 +23,15 @@
 //
 // # Built-ins
 //
-// Let E = arith.EncodeAnswer(p.Answer) be the canonical answer: its T true digits least
-// significant first (of p.Answer, or for a negative answer of its ten's complement 10^T +
-// p.Answer), then '-' if p.Answer < 0, then End.
+// Let E = arith.Expected(p) be the expected answer: its T true digits least significant first (of
+// p.Answer, or for a negative answer of its ten's complement 10^T + p.Answer), then '-' if
+// p.Answer < 0, then End. In the natural layout E is arith.EncodeAnswer(p.Answer), with no
+// redundant digits; for a problem posed in columns of width w (p.Columns), T = w+1.
 //
 //	correct  1 if arith.DecodeAnswer(c) succeeds and equals p.Answer, else 0.
-//	format   1 if arith.Canonical(c) (digits, optional '-', End, nothing after, no redundant
-//	         zeros or nines), else 0. It does not look at the value.
+//	format   1 if arith.WellWritten(p, c): in the natural layout arith.Canonical(c) (digits,
+//	         optional '-', End, nothing after, no redundant zeros or nines); in columns, T
+//	         digits, optional '-', End. It does not look at the value.
 //	partial  (d + s + e) / (max(W, T) + 2 + g), where, reading c up to its first End, the
 //	         sign is a '-' written directly after a digit and directly before that End (or
 //	         last, if c has no End), where E has it; W is the number of digit tokens written,
@@ -41,7 +43,7 @@
 //	         It is 1 exactly when c == E, and gives partial credit for each right digit.
 //	closeness  1 / (1 + |got - want| / max(1, |want|)) with got = arith.DecodeAnswer(c) and
 //	         want = p.Answer; 0 if c does not decode. Credit for being near in value.
-//	length   DAPO's soft overlong penalty with M = p.Skill.MaxAnswerLen() and n = len(c):
+//	length   DAPO's soft overlong penalty with M = p.AnswerLen() and n = len(c):
 //	         0 if n <= M, (M - n)/M if M < n <= 2M, -1 beyond. Range [-1, 0].
 //	sign     1 if c writes a digit before its first End, and the sign (read as partial reads
 //	         it) iff p.Answer < 0, else 0; not applicable unless the problem is a subtraction or

@@ -290,3 +290,47 @@ func TestPartialMatchesSlowReference(t *testing.T) {
 		}
 	}
 }
+
+// TestColumns scores completions of problems posed in the column layout, whose expected answer
+// has exactly w+1 digits (arith.Expected).
+func TestColumns(t *testing.T) {
+	tests := []struct {
+		q, c    string
+		correct float64
+		format  float64
+		partial float64
+		tokens  string
+	}{
+		// 7+45 in columns of 4: "25000$" (T = 5).
+		{"7+45", "25000$", 1, 1, 1, "111111"},
+		{"7+45", "25$", 1, 0, 3.0 / 7, "110"},       // the natural form: right value, End too early
+		{"7+45", "25100$", 0, 1, 6.0 / 7, "110111"}, // a 1 in the hundreds column
+		{"7+45", "25000-$", 0, 1, 6.0 / 7, "1111101"},
+		// 3-5 in columns of 4: "89999-$" (T = 5; 100000 - 2).
+		{"3-5", "89999-$", 1, 1, 1, "1111111"},
+		{"3-5", "8-$", 1, 0, 2.0 / 7, "100"}, // the natural form
+		{"3-5", "89999$", 0, 1, 6.0 / 7, "111110"},
+	}
+	for _, tt := range tests {
+		p, err := problem(t, tt.q).InColumns(4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := completion(t, tt.c)
+		if got, _ := Correct(p, c); got != tt.correct {
+			t.Errorf("Correct(%s in columns, %q) = %v; want %v", tt.q, tt.c, got, tt.correct)
+		}
+		if got, _ := Format(p, c); got != tt.format {
+			t.Errorf("Format(%s in columns, %q) = %v; want %v", tt.q, tt.c, got, tt.format)
+		}
+		if got, _ := Partial(p, c); math.Abs(got-tt.partial) > 1e-12 {
+			t.Errorf("Partial(%s in columns, %q) = %v; want %v", tt.q, tt.c, got, tt.partial)
+		}
+		if got := tokenScores(PartialTokens(p, c)); got != tt.tokens {
+			t.Errorf("PartialTokens(%s in columns, %q) = %s; want %s", tt.q, tt.c, got, tt.tokens)
+		}
+		if got, _ := Length(p, c); got != 0 {
+			t.Errorf("Length(%s in columns, %q) = %v; want 0 (AnswerLen %d)", tt.q, tt.c, got, p.AnswerLen())
+		}
+	}
+}

@@ -23,6 +23,13 @@ type Config struct {
 	// that all widths share positions and what is learnt about a column carries over to wider
 	// numbers (arith.EncodeWidth); 0 writes each skill at its own width [0].
 	Width int `json:"width"`
+	// Columns, when positive, poses every addition and subtraction in the column layout at this
+	// width (arith.EncodeColumns, arith.Expected): operands least significant digit first, both
+	// padded to Columns digits, and answers of exactly Columns+1 digits. Every column is then the
+	// same computation at the same relative offsets, which a policy with rotary positions
+	// (model.Config.RoPE) can carry from narrow numbers to wide ones. It must be at least the
+	// widest addition or subtraction skill, and excludes Width; 0 keeps the natural layout [0].
+	Columns int `json:"columns"`
 	// Tutor chooses each problem's skill: adaptive (package tutor's Adaptive: prerequisites,
 	// informative groups first, review of mastered skills) or uniform [adaptive].
 	Tutor TutorKind `json:"tutor"`
@@ -271,6 +278,7 @@ func (c Config) validateFields() error {
 		{"sample_every", c.SampleEvery < 0, c.SampleEvery},
 		{"curriculum", !(c.Curriculum >= 0 && c.Curriculum <= 1), c.Curriculum},
 		{"width", c.Width < 0 || c.Width > arith.Add.MaxDigits(), c.Width},
+		{"columns", c.Columns < 0 || c.Columns > arith.Add.MaxDigits(), c.Columns},
 		{"tutor", c.Tutor < AdaptiveTutor || c.Tutor > UniformTutor, c.Tutor},
 		{"mastery", !(c.Mastery > 0 && c.Mastery <= 1), c.Mastery},
 		{"review", !(c.Review >= 0 && c.Review < 1), c.Review},
@@ -279,6 +287,16 @@ func (c Config) validateFields() error {
 	} {
 		if k.bad {
 			return fmt.Errorf("trainer: config %s: invalid value %v", k.name, k.val)
+		}
+	}
+	if c.Columns > 0 {
+		if c.Width > 0 {
+			return fmt.Errorf("trainer: config columns %d and width %d: the column layout fixes the width; set one", c.Columns, c.Width)
+		}
+		for _, s := range c.Skills {
+			if (s.Kind == arith.Add || s.Kind == arith.Sub) && s.Digits > c.Columns {
+				return fmt.Errorf("trainer: config columns %d is narrower than skill %v", c.Columns, s)
+			}
 		}
 	}
 	if c.MinLR > c.LR {
@@ -293,14 +311,37 @@ func (c Config) validateFields() error {
 func (c Config) shapes() (maxNew, seqLen int) {
 	prompt := 0
 	for _, s := range c.Skills {
-		prompt = max(prompt, s.Widen(c.Width).PromptLen())
-		maxNew = max(maxNew, s.MaxAnswerLen())
+		p, a := c.SkillShape(s)
+		prompt, maxNew = max(prompt, p), max(maxNew, a)
 	}
 	return maxNew, prompt + maxNew - 1
 }
 
-// Prompt is the run's prompt for p: arith.EncodeWidth(p, Width).
-func (c Config) Prompt(p arith.Problem) []arith.Token { return arith.EncodeWidth(p, c.Width) }
+// SkillShape returns the length of the run's prompts of skill s and the most tokens a right
+// answer of s takes, as the run writes them (Width, Columns).
+func (c Config) SkillShape(s arith.Skill) (prompt, answer int) {
+	if c.Columns > 0 && (s.Kind == arith.Add || s.Kind == arith.Sub) {
+		return 2*c.Columns + 3, c.Columns + 3
+	}
+	return s.Widen(c.Width).PromptLen(), s.MaxAnswerLen()
+}
+
+// Pose returns p as the run poses it: an addition or subtraction in the column layout at width
+// Columns when Columns > 0 (and p fits in it), else p unchanged. Rewards score the posed problem,
+// whose arith.Expected answer is the one the run teaches.
+func (c Config) Pose(p arith.Problem) arith.Problem {
+	if c.Columns > 0 {
+		if q, err := p.InColumns(c.Columns); err == nil {
+			return q
+		}
+	}
+	return p
+}
+
+// Prompt is the run's prompt for p: arith.EncodeWidth(c.Pose(p), Width).
+func (c Config) Prompt(p arith.Problem) []arith.Token {
+	return arith.EncodeWidth(c.Pose(p), c.Width)
+}
 
 // lrAt is the learning rate of step (counted from 0): a linear warm-up to LR over Warmup steps,
 // LR until the last DecayFraction of Steps, then a half cosine that reaches MinLR on the last step.

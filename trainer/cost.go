@@ -64,7 +64,8 @@ func Throughput(s *model.Sampler, cfg Config, n int) (tokensPerSec float64, err 
 	sets := make([][]arith.Problem, len(cfg.Skills))
 	for i, sk := range cfg.Skills {
 		sets[i] = arith.HeldOutSet(sk, per, cfg.Seed)
-		maxNew = max(maxNew, sk.MaxAnswerLen())
+		_, a := cfg.SkillShape(sk)
+		maxNew = max(maxNew, a)
 	}
 	for i := range prompts {
 		set := sets[i%len(sets)]

@@ -31,7 +31,7 @@ func TestLearnsOneDigitAddition(t *testing.T) {
 			all = append(all, p)
 		}
 	}
-	before, err := Greedy(tr.sampler, all, 0, 0)
+	before, err := Greedy(tr.sampler, cfg, all, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +40,7 @@ func TestLearnsOneDigitAddition(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	after, err := Greedy(tr.sampler, all, 0, 3)
+	after, err := Greedy(tr.sampler, cfg, all, 3)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -133,7 +133,7 @@ func (t *Trainer) heldOutFP8() (float64, error) {
 	s := model.NewSampler(p)
 	mean := 0.0
 	for _, sk := range t.cfg.Skills {
-		a, err := Greedy(s, t.heldOut[sk], t.cfg.Width, 0)
+		a, err := Greedy(s, t.cfg, t.heldOut[sk], 0)
 		if err != nil {
 			return 0, err
 		}

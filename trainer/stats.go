@@ -193,7 +193,7 @@ func (a SkillAccuracy) Accuracy() float64 {
 func (t *Trainer) Evaluate() ([]SkillAccuracy, error) {
 	var out []SkillAccuracy
 	for _, s := range t.cfg.Skills {
-		acc, err := Greedy(t.sampler, t.heldOut[s], t.cfg.Width, 5)
+		acc, err := Greedy(t.sampler, t.cfg, t.heldOut[s], 5)
 		if err != nil {
 			return nil, err
 		}
@@ -203,10 +203,9 @@ func (t *Trainer) Evaluate() ([]SkillAccuracy, error) {
 	return out, nil
 }
 
-// Greedy decodes each problem's prompt (arith.EncodeWidth at width, as Config.Prompt writes it)
-// greedily with the sampler and checks the answer exactly. It keeps the first keepMistakes wrong
-// answers.
-func Greedy(s *model.Sampler, problems []arith.Problem, width, keepMistakes int) (SkillAccuracy, error) {
+// Greedy decodes each problem's prompt, as cfg writes it (Config.Prompt), greedily with the
+// sampler and checks the answer's value exactly. It keeps the first keepMistakes wrong answers.
+func Greedy(s *model.Sampler, cfg Config, problems []arith.Problem, keepMistakes int) (SkillAccuracy, error) {
 	var acc SkillAccuracy
 	const chunk = 512 // bounds the sampler's KV cache
 	for lo := 0; lo < len(problems); lo += chunk {
@@ -214,8 +213,8 @@ func Greedy(s *model.Sampler, problems []arith.Problem, width, keepMistakes int)
 		prompts := make([][]int, len(ps))
 		maxNew := 0
 		for i, p := range ps {
-			prompts[i] = arith.IDs(arith.EncodeWidth(p, width))
-			maxNew = max(maxNew, p.Skill.MaxAnswerLen())
+			prompts[i] = arith.IDs(cfg.Prompt(p))
+			maxNew = max(maxNew, cfg.Pose(p).AnswerLen())
 		}
 		samples, err := s.Generate(prompts, maxNew, 0, int(arith.End), nil)
 		if err != nil {

@@ -457,7 +457,7 @@ func (t *Trainer) rollouts(n int) ([]*group, float64, error) {
 	groups := make([]*group, n)
 	prompts := make([][]int, 0, n*cfg.G)
 	for i, l := range t.tutor.Next(n, t.problemRNG) {
-		p := arith.GenerateTrainAt(l.Skill, l.Level, t.problemRNG)
+		p := cfg.Pose(arith.GenerateTrainAt(l.Skill, l.Level, t.problemRNG))
 		groups[i] = &group{lesson: l, problem: p, prompt: arith.IDs(cfg.Prompt(p))}
 		for range cfg.G {
 			prompts = append(prompts, groups[i].prompt)

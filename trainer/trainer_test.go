@@ -8,11 +8,13 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
 	"mathzero/env/arith"
 	"mathzero/model"
+	"mathzero/reward"
 )
 
 // tinyConfig is a run small enough for unit tests.
@@ -66,6 +68,10 @@ func TestConfigValidate(t *testing.T) {
 		{"skills", func(c *Config) { c.Skills = Skills{{Kind: arith.Add, Digits: 6}}; c.Model.Ctx = 12 }},
 		{"model", func(c *Config) { c.Model.Heads = 3 }},
 		{"target_accuracy", func(c *Config) { c.TargetAccuracy = 2 }},
+		{"columns", func(c *Config) { c.Columns = -1 }},
+		{"columns", func(c *Config) { c.Columns = 7 }},
+		{"columns", func(c *Config) { c.Columns = 1 }},             // narrower than add2
+		{"columns", func(c *Config) { c.Columns, c.Width = 4, 4 }}, // both layouts at once
 	}
 	for _, tc := range tests {
 		c := Default()
@@ -373,5 +379,71 @@ func TestPresets(t *testing.T) {
 	}
 	if _, err := Preset("nope"); err == nil || !strings.Contains(err.Error(), "gpt3") {
 		t.Errorf("Preset(nope) = %v; want an error listing the presets", err)
+	}
+}
+
+// TestColumns: a run in the column layout poses its additions and subtractions in columns, sizes
+// its graph for them, scores completions against arith.Expected and measures itself on them.
+func TestColumns(t *testing.T) {
+	cfg := tinyConfig()
+	cfg.Skills = Skills{{Kind: arith.Add, Digits: 2}, {Kind: arith.Sub, Digits: 1}, {Kind: arith.Mul, Digits: 1}}
+	cfg.Columns = 3
+	cfg.Model.Ctx = 16 // a 9-token prompt and up to 6 answer tokens
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := arith.ParseQuestion("7+45")
+	if got := arith.Render(cfg.Prompt(p)); got != "^700+540=" {
+		t.Errorf("Prompt(7+45) = %q; want ^700+540=", got)
+	}
+	if q := cfg.Pose(p); q.Columns != 3 || arith.Render(arith.Expected(q)) != "2500$" {
+		t.Errorf("Pose(7+45) = %+v, expected %q; want columns 3, 2500$", q, arith.Render(arith.Expected(q)))
+	}
+	m, _ := arith.ParseQuestion("5*8")
+	if q := cfg.Pose(m); q.Columns != 0 || arith.Render(cfg.Prompt(m)) != "^5*8=" {
+		t.Errorf("Pose(5*8) = %+v, prompt %q; want the natural layout", q, arith.Render(cfg.Prompt(m)))
+	}
+	for _, tc := range []struct {
+		s              arith.Skill
+		prompt, answer int
+	}{
+		{arith.Skill{Kind: arith.Add, Digits: 2}, 9, 6},
+		{arith.Skill{Kind: arith.Sub, Digits: 1}, 9, 6},
+		{arith.Skill{Kind: arith.Mul, Digits: 1}, 5, 3},
+	} {
+		if p, a := cfg.SkillShape(tc.s); p != tc.prompt || a != tc.answer {
+			t.Errorf("SkillShape(%v) = %d, %d; want %d, %d", tc.s, p, a, tc.prompt, tc.answer)
+		}
+	}
+	tr, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := tr.Step()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.CompletionLen > 6 {
+		t.Errorf("mean completion length %v exceeds the longest answer, 6", st.CompletionLen)
+	}
+	groups, _, err := tr.rollouts(16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range groups {
+		k := g.problem.Skill.Kind
+		if wantCols := map[bool]int{true: 3, false: 0}[k == arith.Add || k == arith.Sub]; g.problem.Columns != wantCols ||
+			!slices.Equal(arith.FromIDs(g.prompt), cfg.Prompt(g.problem)) {
+			t.Errorf("rollout group %v: columns %d, prompt %q; want columns %d", g.problem, g.problem.Columns, arith.Render(arith.FromIDs(g.prompt)), wantCols)
+		}
+	}
+	// The canonical completion of a posed problem scores full marks under the run's rewards,
+	// and greedy decoding measures a posed prompt.
+	q := cfg.Pose(p)
+	if total, _, _ := tr.mix.Score(q, reward.Completion{Tokens: arith.Expected(q)}); total != 1 {
+		t.Errorf("reward of the expected answer %q = %v; want 1", arith.Render(arith.Expected(q)), total)
+	}
+	if _, err := Greedy(tr.sampler, cfg, []arith.Problem{p, m}, 0); err != nil {
+		t.Fatal(err)
 	}
 }

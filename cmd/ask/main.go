@@ -125,7 +125,8 @@ func (a *asker) answer(q string) error {
 		}
 	}
 	prompt := a.cfg.Prompt(p)
-	if n := len(prompt) + p.Skill.MaxAnswerLen(); n > a.cfg.Model.Ctx {
+	maxNew := a.cfg.Pose(p).AnswerLen()
+	if n := len(prompt) + maxNew; n > a.cfg.Model.Ctx {
 		return fmt.Errorf("%s is %s, which needs %d positions; the model has %d", p, p.Skill, n, a.cfg.Model.Ctx)
 	}
 	if !slices.Contains(a.cfg.Skills, p.Skill) {
@@ -135,7 +136,7 @@ func (a *asker) answer(q string) error {
 	for i, t := range prompt {
 		ids[i] = int(t)
 	}
-	out, err := a.sampler.Generate([][]int{ids}, p.Skill.MaxAnswerLen(), 0, int(arith.End), nil)
+	out, err := a.sampler.Generate([][]int{ids}, maxNew, 0, int(arith.End), nil)
 	if err != nil {
 		return err
 	}

@@ -144,7 +144,8 @@ func run(_ context.Context, args []string, stdout, stderr io.Writer) error {
 		results = append(results, r)
 	}
 	for _, s := range skills {
-		if n := s.Widen(cfg.Width).PromptLen() + s.MaxAnswerLen(); n > cfg.Model.Ctx {
+		if pl, al := cfg.SkillShape(s); pl+al > cfg.Model.Ctx {
+			n := pl + al
 			return fmt.Errorf("-skills %s: needs %d positions, the model has %d", s, n, cfg.Model.Ctx)
 		}
 		// Held out of the skill's training split, from a seed other than the run's own evaluation
@@ -241,11 +242,11 @@ func score(s *model.Sampler, cfg trainer.Config, name string, problems []arith.P
 		}
 	}
 	for _, p := range problems {
-		if n := len(cfg.Prompt(p)) + p.Skill.MaxAnswerLen(); n > cfg.Model.Ctx {
+		if n := len(cfg.Prompt(p)) + cfg.Pose(p).AnswerLen(); n > cfg.Model.Ctx {
 			return result{}, fmt.Errorf("%s: %s (%s) needs %d positions, the model has %d", name, p, p.Skill, n, cfg.Model.Ctx)
 		}
 	}
-	acc, err := trainer.Greedy(s, problems, cfg.Width, show)
+	acc, err := trainer.Greedy(s, cfg, problems, show)
 	if err != nil {
 		return result{}, fmt.Errorf("%s: %w", name, err)
 	}
@@ -269,7 +270,7 @@ func score(s *model.Sampler, cfg trainer.Config, name string, problems []arith.P
 	}
 	sort.Ints(digits)
 	for _, d := range digits {
-		a, err := trainer.Greedy(s, by[d], cfg.Width, 0)
+		a, err := trainer.Greedy(s, cfg, by[d], 0)
 		if err != nil {
 			return result{}, fmt.Errorf("%s: %w", name, err)
 		}

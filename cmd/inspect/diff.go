@@ -60,7 +60,8 @@ func diffPolicies(a *model.Params, cfg trainer.Config, other string, n int) (*Di
 			break
 		}
 		prompts = append(prompts, arith.IDs(cfg.Prompt(set[i/len(sets)])))
-		maxNew = max(maxNew, cfg.Skills[i%len(sets)].MaxAnswerLen())
+		_, a := cfg.SkillShape(cfg.Skills[i%len(sets)])
+		maxNew = max(maxNew, a)
 	}
 	sa, sb := model.NewSampler(a), model.NewSampler(b)
 	greedy, err := sa.Generate(prompts, maxNew, 0, int(arith.End), nil)

@@ -161,7 +161,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		a, err := trainer.Greedy(sampler, arith.HeldOutSet(s, *evalSize, cfg.Seed), cfg.Width, 0)
+		a, err := trainer.Greedy(sampler, cfg, arith.HeldOutSet(s, *evalSize, cfg.Seed), 0)
 		if err != nil {
 			return err
 		}
@@ -255,12 +255,13 @@ func sampleGroups(s *model.Sampler, cfg trainer.Config, k int) ([]Group, error) 
 	var groups []Group
 	for i := range 3 {
 		skill := cfg.Skills[i%len(cfg.Skills)]
-		p := arith.HeldOutSet(skill, i/len(cfg.Skills)+1, cfg.Seed)[i/len(cfg.Skills)]
+		p := cfg.Pose(arith.HeldOutSet(skill, i/len(cfg.Skills)+1, cfg.Seed)[i/len(cfg.Skills)])
 		prompts := make([][]int, k)
 		for j := range prompts {
 			prompts[j] = arith.IDs(cfg.Prompt(p))
 		}
-		samples, err := s.Generate(prompts, skill.MaxAnswerLen(), cfg.Temperature, int(arith.End), rng)
+		_, maxNew := cfg.SkillShape(skill)
+		samples, err := s.Generate(prompts, maxNew, cfg.Temperature, int(arith.End), rng)
 		if err != nil {
 			return nil, err
 		}

@@ -43,13 +43,14 @@ func forecast(ctx context.Context, w io.Writer, path string, n, g int, seed uint
 		probs := make([]arith.Problem, n)
 		prompts := make([][]int, 0, n*g)
 		for i := range probs {
-			probs[i] = arith.Generate(s, rng)
+			probs[i] = cfg.Pose(arith.Generate(s, rng))
 			prompt := arith.IDs(cfg.Prompt(probs[i]))
 			for range g {
 				prompts = append(prompts, prompt)
 			}
 		}
-		samples, err := sampler.Generate(prompts, s.MaxAnswerLen(), 1, int(arith.End), rng)
+		_, maxNew := cfg.SkillShape(s)
+		samples, err := sampler.Generate(prompts, maxNew, 1, int(arith.End), rng)
 		if err != nil {
 			return fmt.Errorf("sample %s: %w", s, err)
 		}

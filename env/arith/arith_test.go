@@ -537,27 +537,32 @@ func TestEncodeAnswerRoundTrip(t *testing.T) {
 // answer of a+b or a-b is what schoolbook column arithmetic writes, one column at a time from the
 // units, with the carry or borrow out of the top column deciding the last token (a digit 1 for a
 // sum, '-' for a difference), and redundant top digits (0s, or 9s before '-') dropped.
-func TestEncodeAnswerIsColumnArithmetic(t *testing.T) {
-	column := func(a, b, w int, sub bool) string {
-		var ds []byte
-		c := 0 // carry (add) or borrow (sub) into the next column
-		for range w {
-			var d int
-			if sub {
-				d = a%10 - b%10 - c
-				c = 0
-				if d < 0 {
-					d, c = d+10, 1
-				}
-			} else {
-				d = a%10 + b%10 + c
-				c = d / 10
-				d %= 10
+// column writes a±b by schoolbook column arithmetic over w columns, least significant first:
+// each digit from the two operand digits and the carry (or borrow) of the column before, then
+// '-' if a borrow is left over, then End. With trim, redundant zeros (or nines before '-') are
+// dropped and a carry out of the last column becomes a digit, as EncodeAnswer writes; without,
+// exactly w digits, as the column layout writes its answers.
+func column(a, b, w int, sub, trim bool) string {
+	var ds []byte
+	c := 0 // carry (add) or borrow (sub) into the next column
+	for range w {
+		var d int
+		if sub {
+			d = a%10 - b%10 - c
+			c = 0
+			if d < 0 {
+				d, c = d+10, 1
 			}
-			ds = append(ds, byte('0'+d))
-			a, b = a/10, b/10
+		} else {
+			d = a%10 + b%10 + c
+			c = d / 10
+			d %= 10
 		}
-		neg := sub && c == 1
+		ds = append(ds, byte('0'+d))
+		a, b = a/10, b/10
+	}
+	neg := sub && c == 1
+	if trim {
 		if !sub && c == 1 {
 			ds = append(ds, '1')
 		}
@@ -568,17 +573,20 @@ func TestEncodeAnswerIsColumnArithmetic(t *testing.T) {
 		for len(ds) > 1 && ds[len(ds)-1] == pad {
 			ds = ds[:len(ds)-1]
 		}
-		if neg {
-			ds = append(ds, '-')
-		}
-		return string(ds) + "$"
 	}
+	if neg {
+		ds = append(ds, '-')
+	}
+	return string(ds) + "$"
+}
+
+func TestEncodeAnswerIsColumnArithmetic(t *testing.T) {
 	check := func(a, b, w int) {
 		t.Helper()
-		if got, want := Render(EncodeAnswer(a-b)), column(a, b, w, true); got != want {
+		if got, want := Render(EncodeAnswer(a-b)), column(a, b, w, true, true); got != want {
 			t.Fatalf("EncodeAnswer(%d-%d) = %q; column subtraction at width %d writes %q", a, b, got, w, want)
 		}
-		if got, want := Render(EncodeAnswer(a+b)), column(a, b, w, false); got != want {
+		if got, want := Render(EncodeAnswer(a+b)), column(a, b, w, false, true); got != want {
 			t.Fatalf("EncodeAnswer(%d+%d) = %q; column addition at width %d writes %q", a, b, got, w, want)
 		}
 	}
@@ -741,6 +749,131 @@ func TestEncodeWidthKeepsProblem(t *testing.T) {
 					t.Fatalf("EncodeWidth(%v, %d) = %q reads back as %v, %v", p, w, Render(ts), q, err)
 				}
 			}
+		}
+	}
+}
+
+// TestColumnsLayout checks the column layout against column arithmetic written out by hand: the
+// prompt puts digit i of both operands at fixed distances from answer digit i, and the expected
+// answer is the w+1 columns of the algorithm, untrimmed.
+func TestColumnsLayout(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 6))
+	for _, s := range []Skill{{Add, 1}, {Add, 2}, {Add, 5}, {Add, 6}, {Sub, 1}, {Sub, 2}, {Sub, 5}, {Sub, 6}} {
+		for w := s.Digits; w <= s.Kind.MaxDigits(); w++ {
+			for range 300 {
+				p0 := Generate(s, rng)
+				p, err := p0.InColumns(w)
+				if err != nil {
+					t.Fatalf("%v.InColumns(%d): %v", p0, w, err)
+				}
+				a, b := p.Operands[0], p.Operands[1]
+				prompt := Encode(p)
+				if len(prompt) != 2*w+3 || prompt[0] != BOS || prompt[w+1] != kindOp(s.Kind).token() || prompt[2*w+2] != Equals {
+					t.Fatalf("Encode(%v in columns %d) = %q", p, w, Render(prompt))
+				}
+				want := Expected(p)
+				for i := range w { // digit i of a at 1+i, of b at w+2+i; answer digit i at 2w+3+i
+					if prompt[1+i] != Token(a/int(pow10(i))%10) || prompt[w+2+i] != Token(b/int(pow10(i))%10) {
+						t.Fatalf("Encode(%v in columns %d) = %q: digit %d misplaced", p, w, Render(prompt), i)
+					}
+				}
+				if got, col := Render(want), column(a, b, w+1, s.Kind == Sub, false); got != col {
+					t.Fatalf("Expected(%v in columns %d) = %q; column arithmetic over %d columns writes %q", p, w, got, w+1, col)
+				}
+				if v, err := DecodeAnswer(want); err != nil || v != p.Answer {
+					t.Fatalf("DecodeAnswer(Expected(%v in columns %d) = %q) = %d, %v; want %d", p, w, Render(want), v, err, p.Answer)
+				}
+				if !WellWritten(p, want) || len(want) > p.AnswerLen() {
+					t.Fatalf("Expected(%v in columns %d) = %q: WellWritten %v, AnswerLen %d", p, w, Render(want), WellWritten(p, want), p.AnswerLen())
+				}
+				if got := EncodeWidth(p, 6); !slices.Equal(got, prompt) {
+					t.Fatalf("EncodeWidth(%v in columns %d, 6) = %q; the column layout fixes the width: want %q", p, w, Render(got), Render(prompt))
+				}
+			}
+		}
+	}
+	// In the natural layout Expected is EncodeAnswer, and WellWritten is Canonical.
+	p := Generate(Skill{Sub, 3}, rng)
+	if !slices.Equal(Expected(p), EncodeAnswer(p.Answer)) || p.AnswerLen() != p.Skill.MaxAnswerLen() {
+		t.Errorf("natural layout: Expected(%v) = %q, AnswerLen %d", p, Render(Expected(p)), p.AnswerLen())
+	}
+}
+
+func TestInColumns(t *testing.T) {
+	tests := []struct {
+		q       string
+		w       int
+		errPart string // "" for success
+	}{
+		{"7+45", 2, ""},
+		{"7+45", 6, ""},
+		{"7+45", 0, ""},
+		{"40649-78746", 5, ""},
+		{"7+45", 1, "width 1"},        // an operand is wider
+		{"7+45", 7, "width 7"},        // past add's widest
+		{"40649-78746", 4, "width 4"}, //
+		{"7+45", -1, "width -1"},
+		{"5*8", 2, "only addition and subtraction"},
+		{"(1+2)*3", 1, "only addition and subtraction"},
+		{"#8606", 4, "only addition and subtraction"},
+	}
+	for _, tt := range tests {
+		p, err := ParseQuestion(tt.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, err := p.InColumns(tt.w)
+		if tt.errPart == "" {
+			if err != nil || q.Columns != tt.w || q.Answer != p.Answer || q.Skill != p.Skill {
+				t.Errorf("%s.InColumns(%d) = %+v, %v; want Columns %d, same problem", tt.q, tt.w, q, err, tt.w)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tt.errPart) {
+			t.Errorf("%s.InColumns(%d) error = %v; want one containing %q", tt.q, tt.w, err, tt.errPart)
+		}
+	}
+	// A malformed column width makes the problem malformed: Encode falls back to its safe form.
+	p, _ := ParseQuestion("5*8")
+	p.Columns = 3
+	if q, err := p.InColumns(0); err == nil {
+		t.Errorf("InColumns of a malformed problem = %+v; want an error", q)
+	}
+}
+
+func TestWellWritten(t *testing.T) {
+	add, _ := ParseQuestion("7+45")
+	add4, _ := add.InColumns(4)
+	sub, _ := ParseQuestion("3-5")
+	sub4, _ := sub.InColumns(4)
+	tests := []struct {
+		p    Problem
+		text string
+		want bool
+	}{
+		{add4, "25000$", true},
+		{add4, "99999$", true},   // any value: the form is right
+		{add4, "2500$", false},   // a digit short
+		{add4, "250000$", false}, // a digit too many
+		{add4, "52$", false},     // the natural form
+		{add4, "25000-$", true},  // a negative value, well written
+		{add4, "25000", false},   // no End
+		{add4, "25000$$", false},
+		{add4, "2500-0$", false},
+		{add4, "-25000$", false},
+		{add4, "", false},
+		{sub4, "89999-$", true},
+		{sub4, "8-$", false}, // the natural form of -2
+		{add, "25$", true},   // natural layout: Canonical
+		{add, "250$", false},
+	}
+	for _, tt := range tests {
+		ts, err := Tokenize(tt.text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := WellWritten(tt.p, ts); got != tt.want {
+			t.Errorf("WellWritten(%v in columns %d, %q) = %v; want %v", tt.p, tt.p.Columns, tt.text, got, tt.want)
 		}
 	}
 }

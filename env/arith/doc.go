@@ -66,6 +66,23 @@
 // and nothing after End. Redundant digits ("040$" for 40, "39-$" for -7) are read for their
 // value; [Canonical] tells whether a completion is exactly [EncodeAnswer] of its value.
 //
+// # Column layout
+//
+// An addition or subtraction can also be posed in columns of a fixed width w ([Problem.InColumns],
+// [EncodeColumns]): both operands least significant digit first, padded to w digits, and an
+// answer of exactly w+1 digits ([Expected]; ten's complement over w+1 digits for a negative one,
+// then '-'):
+//
+//	problem      w  prompt          answer
+//	7+45         5  ^70000+54000=   250000$
+//	3-5          5  ^30000-50000=   899999-$
+//
+// Digit i of both operands then lies a fixed number of tokens before the token that writes answer
+// digit i, the same for every column and every width, and End always comes after w+1 digits, so
+// the answer's length never has to be worked out. A policy whose attention sees only relative
+// positions can apply one column's computation to every column, and a width it has not practised
+// differs from one it has only in which columns hold non-zero digits.
+//
 // # Skills
 //
 // A [Skill] is an operation at an operand width: add1..add6 and sub1..sub6 (a±b with a, b < 10^n),

@@ -24,6 +24,9 @@ func Encode(p Problem) []Token {
 		}
 		return append(ts, Equals)
 	}
+	if p.Columns > 0 {
+		return EncodeColumns(p)
+	}
 	w := p.Skill.Digits
 	x := p.Operands
 	ts := make([]Token, 0, p.Skill.PromptLen())
@@ -47,10 +50,89 @@ func Encode(p Problem) []Token {
 	return append(ts, Equals)
 }
 
+// EncodeColumns returns the prompt of an addition or subtraction in the column layout at width
+// w = p.Columns: BOS, the first operand's w digits least significant first, the operator, the
+// second operand's w digits least significant first, '=': 7+45 at width 4 is "^7000+5400=".
+// Digit i of each operand then sits at a fixed distance before answer digit i for every i and
+// every problem (2w+2 and w+1 tokens before the token that writes it), so a policy whose
+// attention depends on relative positions (model.Config.RoPE) can apply what it learnt about one
+// column to every other, and to wider numbers. Encode(p) is EncodeColumns(p) when p.Columns > 0;
+// for a problem not in columns EncodeColumns is Encode.
+func EncodeColumns(p Problem) []Token {
+	if p.Columns <= 0 || !p.wellFormed() {
+		q := p
+		q.Columns = 0
+		return Encode(q)
+	}
+	w := p.Columns
+	ts := make([]Token, 0, 2*w+3)
+	ts = append(ts, BOS)
+	ts = appendDigitsLSB(ts, uint64(p.Operands[0]), w)
+	ts = append(ts, kindOp(p.Skill.Kind).token())
+	ts = appendDigitsLSB(ts, uint64(p.Operands[1]), w)
+	return append(ts, Equals)
+}
+
+// Expected returns the completion every checker compares p's answer with: EncodeAnswer(p.Answer)
+// in the natural layout; in the column layout at width w, exactly w+1 digits, least significant
+// first, of p.Answer mod 10^(w+1) (ten's complement over w+1 digits for a negative answer), then
+// '-' if p.Answer < 0, then End: 7+45 at width 4 is "25000$", 3-5 "89999-$". Every column,
+// the last included, is then one step of the same carry or borrow algorithm, and End always
+// comes at the same place, so no digit needs to know how long the answer is. DecodeAnswer reads
+// it for its value (the redundant zeros and nines are allowed there).
+func Expected(p Problem) []Token {
+	if p.Columns <= 0 {
+		return EncodeAnswer(p.Answer)
+	}
+	n := p.Columns + 1
+	m := uint64(pow10(n))
+	u := uint64(p.Answer)
+	if p.Answer < 0 {
+		u = m - uint64(-p.Answer) // |Answer| < 10^w < m
+	}
+	ts := appendDigitsLSB(make([]Token, 0, n+2), u, n)
+	if p.Answer < 0 {
+		ts = append(ts, Minus)
+	}
+	return append(ts, End)
+}
+
+// AnswerLen is the length of Expected(p), and MaxAnswerLen of p's skill in the natural layout:
+// the most tokens a right answer takes. In columns it is p.Columns+3 (digits, '-', End).
+func (p Problem) AnswerLen() int {
+	if p.Columns > 0 {
+		return p.Columns + 3
+	}
+	return p.Skill.MaxAnswerLen()
+}
+
+// WellWritten reports whether ts is written in p's answer form, whatever its value: in the natural
+// layout Canonical(ts); in columns, exactly p.Columns+1 digits, an optional '-', then End.
+func WellWritten(p Problem, ts []Token) bool {
+	if p.Columns <= 0 {
+		return Canonical(ts)
+	}
+	n := p.Columns + 1
+	if len(ts) < n+1 || len(ts) > n+2 {
+		return false
+	}
+	for _, t := range ts[:n] {
+		if !t.IsDigit() {
+			return false
+		}
+	}
+	rest := ts[n:]
+	return slices.Equal(rest, []Token{End}) || slices.Equal(rest, []Token{Minus, End})
+}
+
 // EncodeWidth is Encode with addition and subtraction operands padded to at least w digits
 // (Skill.Widen): EncodeWidth(7+45, 4) is "^0007+0045=". The problem's answer, and so the answer
-// written, is unchanged. w <= 0, or a problem of another kind, gives Encode(p).
+// written, is unchanged. w <= 0, a problem of another kind, or one in the column layout (whose
+// width is its own) gives Encode(p).
 func EncodeWidth(p Problem, w int) []Token {
+	if p.Columns > 0 { // the column layout fixes the width
+		return EncodeColumns(p)
+	}
 	if s := p.Skill.Widen(w); s != p.Skill {
 		if q, err := p.WithDigits(s.Digits); err == nil {
 			return Encode(q)

@@ -157,3 +157,19 @@ func ExampleReadJSONL() {
 	// 2 add2 ^00+25= 25
 	// arith: bad.jsonl:1: completion " 3" disagrees with 1+1 = 2
 }
+
+// In the column layout every operand is written least significant digit first at one width, and
+// every answer has one more digit than that width, so column i is the same computation at the
+// same distances for every i and every width.
+func ExampleEncodeColumns() {
+	for _, q := range []string{"7+45", "3-5", "40649-78746"} {
+		p, _ := arith.ParseQuestion(q)
+		p, _ = p.InColumns(5)
+		v, _ := arith.DecodeAnswer(arith.Expected(p))
+		fmt.Printf("%-12s %-14s %-9s reads %d\n", p, arith.Render(arith.Encode(p)), arith.Render(arith.Expected(p)), v)
+	}
+	// Output:
+	// 7+45         ^70000+54000=  250000$   reads 52
+	// 3-5          ^30000-50000=  899999-$  reads -2
+	// 40649-78746  ^94604-64787=  309169-$  reads -38097
+}

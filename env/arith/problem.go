@@ -69,6 +69,11 @@ type Problem struct {
 	Operands []int // Add/Sub/Mul: a, b; Composite: a, b, c; DigitSum: n. Each in [0, 10^Skill.Digits).
 	Ops      []Op  // Composite only: op1, op2 of (a op1 b) op2 c; nil otherwise (the Kind says the op)
 	Answer   int   // the true integer answer
+	// Columns, when positive, poses an addition or subtraction in the column layout at that
+	// width (see InColumns and EncodeColumns): operands least significant digit first, padded
+	// to Columns digits, and an answer of exactly Columns+1 digits. 0, the zero value, is the
+	// natural layout, and the only one of the other kinds.
+	Columns int
 }
 
 // NewProblem returns the problem of skill s with the given operands (and, for Composite, the two
@@ -126,6 +131,9 @@ func (p Problem) eval() int {
 // wellFormed reports whether p has the shape NewProblem guarantees (without re-checking Answer).
 func (p Problem) wellFormed() bool {
 	if p.Skill.Validate() != nil || len(p.Operands) != p.Skill.Kind.Arity() {
+		return false
+	}
+	if p.Columns != 0 && ((p.Skill.Kind != Add && p.Skill.Kind != Sub) || p.Columns < p.Skill.Digits || p.Columns > p.Skill.Kind.MaxDigits()) {
 		return false
 	}
 	if p.Skill.Kind == Composite {
@@ -274,4 +282,29 @@ func absInt(x int) uint64 {
 		return uint64(-(x + 1)) + 1
 	}
 	return uint64(x)
+}
+
+// InColumns returns p posed in the column layout at width w (p.Columns = w), or an error if p is
+// not an addition or subtraction or has an operand wider than w digits, or w exceeds the kind's
+// MaxDigits. w = 0 returns p in the natural layout. Skill, operands and answer are unchanged.
+func (p Problem) InColumns(w int) (Problem, error) {
+	if !p.wellFormed() {
+		return Problem{}, fmt.Errorf("arith: pose %v in columns: malformed problem", p)
+	}
+	q := p
+	q.Operands = slices.Clone(p.Operands)
+	q.Ops = slices.Clone(p.Ops)
+	q.Columns = 0
+	if w == 0 {
+		return q, nil
+	}
+	k := p.Skill.Kind
+	switch {
+	case k != Add && k != Sub:
+		return Problem{}, fmt.Errorf("arith: pose %v in columns: only addition and subtraction have a column layout, not %v", p, k)
+	case w < p.Skill.Digits || w > k.MaxDigits():
+		return Problem{}, fmt.Errorf("arith: pose %v in columns of width %d: want %d to %d for %v", p, w, p.Skill.Digits, k.MaxDigits(), p.Skill)
+	}
+	q.Columns = w
+	return q, nil
 }
