@@ -34,8 +34,9 @@ import (
 // products run through internal/kernel's Sgemm, like the Sampler's. With experts, each block's
 // MLP is one fused MoE op (moe.go) whose backward holds the selection fixed and gives the
 // selection bias a gradient of exactly zero; ExpertLoad reports the last run's routing. With
-// Config.RoPE, a fused op between each qkv layer and its attention rotates q and k (rope.go),
-// and the embedding takes tok_emb alone.
+// Config.RoPE, a fused op between each qkv layer and its attention rotates q and k (rope.go);
+// with Config.RelBias, the attention op takes the block's attn.rel_bias as a second input. With
+// either, the embedding takes tok_emb alone.
 type Graph struct {
 	G       *gorgonia.ExprGraph
 	Weights []*gorgonia.Node // one per Params.Tensors, same order and names, backed by the same []float32
@@ -241,11 +242,13 @@ func (b *builder) build(p *Params, batch, seqLen int, tau float64) (*Graph, erro
 	// Activations are (N, D) matrices, row r = b·SeqLen + t.
 	var x *gorgonia.Node
 	var rope *ropeTable // cos and sin of the rotary embedding, shared by the layers
-	if cfg.RoPE {
-		x = b.do(gorgonia.ApplyOp(embedOp{baseOp: newBase(), ids: gr.ids.Data().([]int), seqLen: seqLen, tokOnly: true}, W[idxTokEmb]))
-		rope = newRopeTable(seqLen, cfg.DModel/cfg.Heads)
-	} else {
+	if cfg.posEmb() {
 		x = b.do(gorgonia.ApplyOp(embedOp{baseOp: newBase(), ids: gr.ids.Data().([]int), seqLen: seqLen}, W[idxTokEmb], W[idxPosEmb]))
+	} else {
+		x = b.do(gorgonia.ApplyOp(embedOp{baseOp: newBase(), ids: gr.ids.Data().([]int), seqLen: seqLen, tokOnly: true}, W[idxTokEmb]))
+	}
+	if cfg.RoPE {
+		rope = newRopeTable(seqLen, cfg.DModel/cfg.Heads)
 	}
 
 	f := new(outBuf) // GELU's output, shared by the layers (see geluLinearOp)
@@ -256,17 +259,21 @@ func (b *builder) build(p *Params, batch, seqLen int, tau float64) (*Graph, erro
 		if cfg.RoPE {
 			qkv = b.rope(qkv, rope, seqLen, cfg.Heads)
 		}
-		o := b.attention(qkv, seqLen, cfg.Heads)
+		var relBias *gorgonia.Node
+		if cfg.RelBias {
+			relBias = w[offRelBias]
+		}
+		o := b.attention(qkv, relBias, seqLen, cfg.Heads)
 		x = b.do(gorgonia.ApplyOp(linearOp{baseOp: newBase(), residual: true}, o, w[offProjW], w[offProjB], x))
-		h := b.layerNorm(x, w[offLn2G], w[offLn2B])
+		h := b.layerNorm(x, w[cfg.off(offLn2G)], w[cfg.off(offLn2B)])
 		if cfg.MoE() {
 			st := new(moeState)
 			gr.moe = append(gr.moe, st)
-			x = b.moe(cfg, l, st, h, x, w[offMoE:])
+			x = b.moe(cfg, l, st, h, x, w[cfg.off(offMoE):])
 			continue
 		}
-		u := b.linear(h, w[offFcW], w[offFcB])
-		x = b.do(gorgonia.ApplyOp(geluLinearOp{baseOp: newBase(), f: f}, u, w[offOutW], w[offOutB], x))
+		u := b.linear(h, w[cfg.off(offFcW)], w[cfg.off(offFcB)])
+		x = b.do(gorgonia.ApplyOp(geluLinearOp{baseOp: newBase(), f: f}, u, w[cfg.off(offOutW)], w[cfg.off(offOutB)], x))
 	}
 	nf := len(W) - 4
 	logits := b.linear(b.layerNorm(x, W[nf], W[nf+1]), W[nf+2], W[nf+3])
@@ -303,9 +310,12 @@ func (b *builder) layerNorm(x, g, bias *gorgonia.Node) *gorgonia.Node {
 }
 
 // attention is causal multi-head self-attention, (N, 3D) q|k|v -> (N, D), over sequences of seqLen
-// rows.
-func (b *builder) attention(qkv *gorgonia.Node, seqLen, heads int) *gorgonia.Node {
-	return b.do(gorgonia.ApplyOp(attentionOp{baseOp: newBase(), seqLen: seqLen, heads: heads}, qkv))
+// rows, with the relative position bias relBias (heads, Ctx) added to the scores unless it is nil.
+func (b *builder) attention(qkv, relBias *gorgonia.Node, seqLen, heads int) *gorgonia.Node {
+	if relBias == nil {
+		return b.do(gorgonia.ApplyOp(attentionOp{baseOp: newBase(), seqLen: seqLen, heads: heads}, qkv))
+	}
+	return b.do(gorgonia.ApplyOp(attentionOp{baseOp: newBase(), seqLen: seqLen, heads: heads, relBias: true}, qkv, relBias))
 }
 
 // rope rotates every head's q and k of qkv (N, 3D), row r to position r mod seqLen (rope.go).

@@ -21,6 +21,12 @@ func withRoPE(c Config) Config {
 	return c
 }
 
+// withRelBias returns c with a learned relative position bias instead of pos_emb.
+func withRelBias(c Config) Config {
+	c.RelBias = true
+	return c
+}
+
 // perturb adds N(0, std²) noise to every parameter in place, so that LayerNorm gains, biases and
 // all else are generic (New leaves gains at exactly 1 and biases at 0).
 func perturb(p *Params, rng *rand.Rand, std float64) {
@@ -64,7 +70,11 @@ func TestGraphMatchesReference(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		cfg  Config
-	}{{"tiny", tinyConfig()}, {"tiny-rope", withRoPE(tinyConfig())}, {"moe-rope", withRoPE(moeConfig())}} {
+	}{
+		{"tiny", tinyConfig()}, {"tiny-rope", withRoPE(tinyConfig())}, {"moe-rope", withRoPE(moeConfig())},
+		{"tiny-relbias", withRelBias(tinyConfig())}, {"tiny-relbias-rope", withRoPE(withRelBias(tinyConfig()))},
+		{"moe-relbias", withRelBias(moeConfig())},
+	} {
 		t.Run(tc.name, func(t *testing.T) { testGraphMatchesReference(t, tc.cfg) })
 	}
 }
@@ -183,6 +193,10 @@ func TestGraphGradients(t *testing.T) {
 		{"tiny-rope", withRoPE(tinyConfig()), 3, 6, 6},
 		{"wide-rope", withRoPE(wide), 2, 5, 3},
 		{"moe-rope", withRoPE(moeConfig()), 3, 6, 6},
+		{"tiny-relbias", withRelBias(tinyConfig()), 3, 6, 6},
+		{"wide-relbias", withRelBias(wide), 2, 5, 3},
+		{"moe-relbias", withRelBias(moeConfig()), 3, 6, 6},
+		{"tiny-relbias-rope", withRoPE(withRelBias(tinyConfig())), 3, 6, 6},
 	} {
 		t.Run(tc.name, func(t *testing.T) { testGraphGradients(t, tc.cfg, tc.B, tc.T, tc.samples) })
 	}
@@ -193,6 +207,7 @@ func TestGraphGradients(t *testing.T) {
 		testGraphGradients(t, tinyConfig(), 5, 4, 4)
 		testGraphGradients(t, moeConfig(), 5, 4, 3)
 		testGraphGradients(t, withRoPE(tinyConfig()), 5, 4, 4)
+		testGraphGradients(t, withRelBias(tinyConfig()), 5, 4, 4)
 	})
 }
 
@@ -330,6 +345,11 @@ func TestGraphShapes(t *testing.T) {
 		{Config{Vocab: 11, Ctx: 12, DModel: 16, Heads: 2, Layers: 1, DFF: 32, RoPE: true}, 1, 12},
 		{Config{Vocab: 11, Ctx: 12, DModel: 16, Heads: 2, Layers: 1, DFF: 32, RoPE: true}, 4, 1},
 		{Config{Vocab: 2, Ctx: 3, DModel: 8, Heads: 4, Layers: 3, DFF: 1, RoPE: true}, 2, 3},
+		{Config{Vocab: 11, Ctx: 12, DModel: 256, Heads: 4, Layers: 1, DFF: 32, RelBias: true}, 2, 5},
+		{Config{Vocab: 11, Ctx: 12, DModel: 16, Heads: 2, Layers: 1, DFF: 32, RelBias: true}, 1, 12},
+		{Config{Vocab: 11, Ctx: 12, DModel: 16, Heads: 2, Layers: 1, DFF: 32, RelBias: true}, 4, 1},
+		{Config{Vocab: 2, Ctx: 3, DModel: 4, Heads: 4, Layers: 3, DFF: 1, RelBias: true}, 2, 3},
+		{Config{Vocab: 2, Ctx: 3, DModel: 8, Heads: 4, Layers: 3, DFF: 1, RoPE: true, RelBias: true}, 2, 2},
 	} {
 		rng := rand.New(rand.NewPCG(1, 2))
 		p, err := New(tc.cfg, rng)

@@ -19,13 +19,14 @@
 //
 // For a sequence of token ids x_0..x_{T-1} (T ≤ Ctx), with D = DModel, H = Heads, d = D/H:
 //
-//	h_t    = tok_emb[x_t] + pos_emb[t]        (h_t = tok_emb[x_t] with Config.RoPE)
+//	h_t    = tok_emb[x_t] + pos_emb[t]        (h_t = tok_emb[x_t] with Config.RoPE or Config.RelBias)
 //	block i (pre-LN, residual):
 //	  a    = LN(h; ln1)                      LN(x; g, b) = g ⊙ (x - mean(x)) / sqrt(var(x) + 1e-5) + b
 //	  q|k|v = a @ attn.qkv.w + attn.qkv.b    (columns [0,D) are q, [D,2D) k, [2D,3D) v; head j uses
 //	                                          columns [j·d, (j+1)·d) of each)
 //	  q, k = R_t q, R_t k                    (with Config.RoPE only: see below)
-//	  o_t  = concat_j softmax_{s≤t}(q_t·k_s / sqrt(d)) v_s     (causal attention, per head)
+//	  o_t  = concat_j softmax_{s≤t}(q_t·k_s / sqrt(d)) v_s     (causal attention, per head;
+//	                                          + attn.rel_bias[j][t−s] inside with Config.RelBias)
 //	  h   += o @ attn.proj.w + attn.proj.b
 //	  h   += GELU(LN(h; ln2) @ mlp.fc.w + mlp.fc.b) @ mlp.out.w + mlp.out.b
 //	logits = LN(h; ln_f) @ head.w + head.b
@@ -51,6 +52,17 @@
 // and v is left alone. Since R_tᵀ R_s = R_{s−t}, (R_t q)·(R_s k) = q·R_{s−t} k: the scores, and so
 // the whole policy, see positions only through their differences (rope.go).
 //
+// With Config.RelBias (a learned relative position bias: T5's relative attention bias without
+// its buckets, one scalar per head and distance; the learned form of ALiBi) there is no pos_emb
+// either: head j of block i adds the learned scalar b[j][t−s] = blocks.i.attn.rel_bias[j][t−s]
+// to its score for query position t and key position s ≤ t,
+//
+//	o_t  = concat_j softmax_{s≤t}(q_t·k_s / sqrt(d) + b[j][t−s]) v_s
+//
+// so that, again, positions enter only through their differences (δ = t−s in [0, Ctx)). The
+// bias starts at zero, where attention is as without it. RelBias and RoPE may be combined: q and
+// k are rotated, and the bias added to their rotated product.
+//
 // GELU is the tanh form, GELU(u) = u/2 · (1 + tanh(sqrt(2/π) (u + 0.044715 u³))), and τ is a
 // sampling temperature fixed per call (1 by default) so that the sampler's and the graph's
 // log-probs are of the same distribution.
@@ -61,7 +73,7 @@
 // maps a row vector of width in to one of width out), with V = Vocab, F = DFF:
 //
 //	tok_emb               [V, D]
-//	pos_emb               [Ctx, D]   absent with Config.RoPE
+//	pos_emb               [Ctx, D]   absent with Config.RoPE or Config.RelBias
 //	for each block i = 0..Layers-1:
 //	blocks.i.ln1.g        [D]
 //	blocks.i.ln1.b        [D]
@@ -69,6 +81,7 @@
 //	blocks.i.attn.qkv.b   [3D]
 //	blocks.i.attn.proj.w  [D, D]
 //	blocks.i.attn.proj.b  [D]
+//	blocks.i.attn.rel_bias [H, Ctx]  with Config.RelBias only: [j][δ] is head j's bias at distance δ
 //	blocks.i.ln2.g        [D]
 //	blocks.i.ln2.b        [D]
 //	blocks.i.mlp.fc.w     [D, F]
@@ -106,7 +119,7 @@ import (
 // Config is the shape of the model.
 type Config struct {
 	Vocab  int // vocabulary size: token ids are in [0, Vocab) (20 for env/arith)
-	Ctx    int // maximum sequence length, prompt and completion together (learned positions, or RoPE)
+	Ctx    int // maximum sequence length, prompt and completion together (learned positions, RoPE or RelBias)
 	DModel int // width of the residual stream, D
 	Heads  int // attention heads; each has DModel/Heads dimensions
 	Layers int // transformer blocks
@@ -120,6 +133,14 @@ type Config struct {
 	// bounds the sequence length. Omitted from JSON when false, so a config without it encodes
 	// as it did before it existed.
 	RoPE bool `json:",omitempty"`
+
+	// RelBias adds a learned relative position bias to every head's attention scores (T5's
+	// relative attention bias, unbucketed: one scalar per head and distance t−s in [0, Ctx); see
+	// the package comment): each block gains a tensor attn.rel_bias of shape [Heads, Ctx],
+	// initialised to zero, and, as with RoPE, Params have no pos_emb, so the policy sees
+	// positions only through distances. It may be combined with RoPE. Omitted from JSON when
+	// false, so a config without it encodes as it did before it existed.
+	RelBias bool `json:",omitempty"`
 
 	// Mixture of experts (DeepSeekMoE; see moe.go). Zero Experts, the default, keeps the dense MLP
 	// above and requires the other three to be zero; Experts > 0 replaces every block's MLP by
@@ -193,6 +214,10 @@ func FP8Linear(name string) bool {
 // MoE reports whether c replaces the dense MLP by a mixture of experts.
 func (c Config) MoE() bool { return c.Experts > 0 }
 
+// posEmb reports whether c has the learned absolute position embedding pos_emb: neither RoPE nor
+// RelBias, which see positions only through distances.
+func (c Config) posEmb() bool { return !c.RoPE && !c.RelBias }
+
 // Validate reports whether c describes a model that can be built.
 func (c Config) Validate() error {
 	type field struct {
@@ -253,6 +278,9 @@ func (c Config) Validate() error {
 func (c Config) numParamsFloat() float64 {
 	V, Ctx, D, F := float64(c.Vocab), float64(c.Ctx), float64(c.DModel), float64(c.DFF)
 	block := 4*D + 3*D*D + 3*D + D*D + D // ln1, ln2, attn.qkv, attn.proj
+	if c.RelBias {
+		block += float64(c.Heads) * Ctx // attn.rel_bias
+	}
 	if c.MoE() {
 		E, S := float64(c.Experts), float64(max(c.SharedExperts, 0))
 		block += D*E + E + (S+E)*c.expertParamsFloat()
@@ -260,7 +288,7 @@ func (c Config) numParamsFloat() float64 {
 		block += 2*D*F + F + D
 	}
 	pos := Ctx * D // pos_emb
-	if c.RoPE {
+	if !c.posEmb() {
 		pos = 0
 	}
 	return V*D + pos + float64(max(c.Layers, 0))*block + 2*D + D*V + V
@@ -299,7 +327,7 @@ type namedShape struct {
 func (c Config) shapes() []namedShape {
 	V, D, F := c.Vocab, c.DModel, c.DFF
 	s := []namedShape{{"tok_emb", []int{V, D}}}
-	if !c.RoPE {
+	if c.posEmb() {
 		s = append(s, namedShape{"pos_emb", []int{c.Ctx, D}})
 	}
 	for i := 0; i < c.Layers; i++ {
@@ -311,6 +339,11 @@ func (c Config) shapes() []namedShape {
 			namedShape{p + "attn.qkv.b", []int{3 * D}},
 			namedShape{p + "attn.proj.w", []int{D, D}},
 			namedShape{p + "attn.proj.b", []int{D}},
+		)
+		if c.RelBias {
+			s = append(s, namedShape{p + "attn.rel_bias", []int{c.Heads, c.Ctx}})
+		}
+		s = append(s,
 			namedShape{p + "ln2.g", []int{D}},
 			namedShape{p + "ln2.b", []int{D}},
 		)
@@ -347,29 +380,29 @@ func appendFFN(s []namedShape, prefix string, D, F int) []namedShape {
 	)
 }
 
-// Indices into Params.Tensors: tok_emb, then pos_emb unless RoPE (see firstBlock). The last
-// four are always ln_f.g, ln_f.b, head.w, head.b.
+// Indices into Params.Tensors: tok_emb, then pos_emb unless RoPE or RelBias (see firstBlock).
+// The last four are always ln_f.g, ln_f.b, head.w, head.b.
 const (
 	idxTokEmb = 0
-	idxPosEmb = 1 // only without RoPE
+	idxPosEmb = 1 // only with c.posEmb()
 )
 
 // firstBlock is the index in Params.Tensors of block 0's first tensor: 2 after tok_emb and
-// pos_emb, 1 with RoPE, which has no pos_emb.
+// pos_emb, 1 with RoPE or RelBias, which have no pos_emb.
 func (c Config) firstBlock() int {
-	if c.RoPE {
+	if !c.posEmb() {
 		return idxTokEmb + 1
 	}
 	return idxPosEmb + 1
 }
 
 // perBlock is the number of tensors per block: 12 dense; 10 + 4·(SharedExperts + Experts) with
-// experts.
+// experts; one more with RelBias.
 func (c Config) perBlock() int {
 	if c.MoE() {
-		return offMoE + 2 + 4*(c.SharedExperts+c.Experts)
+		return c.off(offMoE) + 2 + 4*(c.SharedExperts+c.Experts)
 	}
-	return 12
+	return c.off(offOutB) + 1
 }
 
 // block returns block l's tensors (or nodes, or anything laid out like Params.Tensors).
@@ -378,7 +411,8 @@ func block[T any](c Config, all []T, l int) []T {
 	return all[first+l*n : first+(l+1)*n]
 }
 
-// Offsets of a block's tensors from its first one.
+// Offsets of a block's tensors from its first one, in the layout without RelBias: those up to
+// offProjB hold for every config, the later ones through Config.off.
 const (
 	offLn1G = iota
 	offLn1B
@@ -394,7 +428,7 @@ const (
 	offOutB
 )
 
-// With experts, the block's tensors from offMoE on are the router's weights and selection bias,
+// With experts, the block's tensors from c.off(offMoE) on are the router's weights and selection bias,
 // then the shared experts' and the routed experts' four tensors each (offFcW and so on from the
 // expert's first).
 const (
@@ -403,6 +437,19 @@ const (
 	offRouterBias = 1
 	offExperts    = 2
 )
+
+// offRelBias is the offset of attn.rel_bias, right after attn.proj.b, in a block of a config with
+// RelBias.
+const offRelBias = offProjB + 1
+
+// off maps an offset of the layout without RelBias to c's: the same up to offProjB; with RelBias,
+// one further for the later ones (ln2.g on), which follow attn.rel_bias.
+func (c Config) off(k int) int {
+	if c.RelBias && k > offProjB {
+		return k + 1
+	}
+	return k
+}
 
 // Tensor is one named parameter array, row-major.
 type Tensor struct {
@@ -424,7 +471,8 @@ const initStd = 0.02
 
 // New returns freshly initialised parameters, GPT-2 style: embeddings and weights drawn from
 // N(0, 0.02²), the residual projections (attn.proj.w, mlp.out.w) from N(0, (0.02/sqrt(2·Layers))²)
-// so the residual stream's variance does not grow with depth, LayerNorm gains 1, biases 0.
+// so the residual stream's variance does not grow with depth, LayerNorm gains 1, biases 0 (and
+// the relative position bias attn.rel_bias, so that attention starts as without it).
 // Experts are initialised like the dense MLP (their out.w as residual projections), the router's
 // weights like any other matrix, its selection bias at 0. All randomness comes from rng, drawn
 // tensor by tensor in the documented order (so a dense model is what it was before experts).
@@ -448,7 +496,7 @@ func New(cfg Config, rng *rand.Rand) (*Params, error) {
 				t.Data[k] = 1
 			}
 			continue
-		case len(t.Shape) == 1: // biases
+		case len(t.Shape) == 1, hasSuffix(t.Name, ".rel_bias"): // biases; attention starts unbiased
 			continue
 		case hasSuffix(t.Name, "attn.proj.w"), hasSuffix(t.Name, ".out.w"): // mlp.out.w, moe.*.out.w
 			std = resid

@@ -39,7 +39,7 @@ func TestConfigValidate(t *testing.T) {
 }
 
 func TestNumParams(t *testing.T) {
-	for _, c := range []Config{DefaultConfig(), tinyConfig(), {Vocab: 3, Ctx: 2, DModel: 2, Heads: 1, Layers: 1, DFF: 1}} {
+	for _, c := range []Config{DefaultConfig(), tinyConfig(), {Vocab: 3, Ctx: 2, DModel: 2, Heads: 1, Layers: 1, DFF: 1}, withRelBias(tinyConfig()), withRoPE(withRelBias(tinyConfig()))} {
 		p, err := Zero(c)
 		must(t, err)
 		n := 0
@@ -223,7 +223,7 @@ func TestGELU(t *testing.T) {
 
 // TestFP8Linear: exactly the blocks' linear-layer matrices are FP8 candidates, dense or MoE.
 func TestFP8Linear(t *testing.T) {
-	for _, c := range []Config{DefaultConfig(), DefaultMoEConfig(), withRoPE(DefaultConfig())} {
+	for _, c := range []Config{DefaultConfig(), DefaultMoEConfig(), withRoPE(DefaultConfig()), withRelBias(DefaultConfig()), withRelBias(DefaultMoEConfig())} {
 		p, err := Zero(c)
 		must(t, err)
 		var got []string
@@ -246,7 +246,7 @@ func TestFP8Linear(t *testing.T) {
 	for name, want := range map[string]bool{
 		"tok_emb": false, "pos_emb": false, "head.w": false, "head.b": false, "ln_f.g": false,
 		"blocks.0.moe.router.w": false, "blocks.0.moe.router.bias": false, "blocks.0.ln1.g": false,
-		"blocks.0.attn.qkv.b": false, "blocks.1.mlp.fc.b": false,
+		"blocks.0.attn.qkv.b": false, "blocks.1.mlp.fc.b": false, "blocks.0.attn.rel_bias": false, "blocks.1.attn.rel_bias": false,
 		"blocks.0.attn.qkv.w": true, "blocks.3.attn.proj.w": true, "blocks.0.mlp.out.w": true,
 		"blocks.1.moe.expert.15.fc.w": true, "blocks.0.moe.shared.0.out.w": true,
 		"": false, "blocks.": false, "xblocks.0.mlp.fc.w": false,

@@ -66,7 +66,7 @@ type moeWeights struct {
 	routed     []ffnWeights
 }
 
-// moeWeightsFrom reads a block's MoE weights from w, laid out as the tensors from offMoE on
+// moeWeightsFrom reads a block's MoE weights from w, laid out as the tensors from c.off(offMoE) on
 // (router.w, router.bias, then four per expert, shared first).
 func moeWeightsFrom(c Config, w [][]float32) moeWeights {
 	m := moeWeights{routerW: w[offRouterW], routerBias: w[offRouterBias]}
@@ -84,8 +84,9 @@ func moeWeightsFrom(c Config, w [][]float32) moeWeights {
 
 // moeWeightsOf is moeWeightsFrom over block tensors.
 func moeWeightsOf(c Config, blk []*Tensor) moeWeights {
-	w := make([][]float32, len(blk)-offMoE)
-	for i, t := range blk[offMoE:] {
+	blk = blk[c.off(offMoE):]
+	w := make([][]float32, len(blk))
+	for i, t := range blk {
 		w[i] = t.Data
 	}
 	return moeWeightsFrom(c, w)
@@ -393,7 +394,7 @@ func (p *Params) UpdateRouterBias(load [][]int, gamma float64) error {
 		for _, v := range ld {
 			total += float64(v)
 		}
-		b := block(c, p.Tensors, l)[offMoE+offRouterBias].Data
+		b := block(c, p.Tensors, l)[c.off(offMoE)+offRouterBias].Data
 		for i, v := range ld {
 			// sign(mean - load_i) = sign(total - E·load_i), compared exactly.
 			switch d := total - float64(c.Experts)*float64(v); {
@@ -411,7 +412,7 @@ func (p *Params) UpdateRouterBias(load [][]int, gamma float64) error {
 //
 // Inputs: h, x, router.w, router.bias, then fc.w, fc.b, out.w, out.b of each expert (shared
 // first). The backward is one op (moeGradOp) that computes every input's gradient into one flat
-// vector, from which a moePartOp per input copies its part out (gorgonia nodes have one output
+// vector, from which a partOp per input copies its part out (gorgonia nodes have one output
 // each). The gradient of x is dy itself; that of router.bias is a part left zero.
 //
 // The forward keeps its routing and the experts' pre-activations in a moeState shared with the
@@ -506,7 +507,7 @@ func (o moeOp) SymDiff(in gorgonia.Nodes, output, grad *gorgonia.Node) (gorgonia
 	out := make(gorgonia.Nodes, 0, len(in))
 	off := 0
 	for i, sh := range shapes {
-		part, err := gorgonia.ApplyOp(moePartOp{baseOp: newBase(), g: o, part: i, off: off, shape: sh.Clone()}, flat)
+		part, err := gorgonia.ApplyOp(partOp{baseOp: newBase(), of: o, part: i, off: off, shape: sh.Clone()}, flat)
 		if err != nil {
 			return nil, err
 		}
@@ -579,56 +580,5 @@ func (g moeGradOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 }
 
 func (moeGradOp) SymDiff(gorgonia.Nodes, *gorgonia.Node, *gorgonia.Node) (gorgonia.Nodes, error) {
-	return nil, errors.New("model: the MoE's gradient is not differentiable again")
-}
-
-// moePartOp copies part number part, of the given shape at offset off, out of moeGradOp's flat
-// gradient.
-type moePartOp struct {
-	baseOp
-	g     moeOp
-	part  int
-	off   int
-	shape tensor.Shape
-}
-
-func (moePartOp) Arity() int { return 1 }
-func (o moePartOp) Type() hm.Type {
-	if len(o.shape) == 1 {
-		return hm.NewFnType(vec, vec)
-	}
-	return hm.NewFnType(vec, mat)
-}
-func (o moePartOp) String() string {
-	return fmt.Sprintf("%v'[part=%d,off=%d,shape=%v]", o.g, o.part, o.off, o.shape)
-}
-func (o moePartOp) WriteHash(h hash.Hash) { hashString(h, o.String()) }
-func (o moePartOp) Hashcode() uint32      { return hashOf(o.String()) }
-func (o moePartOp) InferShape(in ...gorgonia.DimSizer) (tensor.Shape, error) {
-	s, err := shapeOf(in[0])
-	if err != nil {
-		return nil, err
-	}
-	if len(s) != 1 || s[0] < o.off+o.shape.TotalSize() {
-		return nil, fmt.Errorf("model: %v: flat gradient of shape %v", o, s)
-	}
-	return o.shape.Clone(), nil
-}
-
-func (o moePartOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
-	d, _, err := inputs(1, vs)
-	if err != nil {
-		return nil, err
-	}
-	n := o.shape.TotalSize()
-	if len(d[0]) < o.off+n {
-		return nil, fmt.Errorf("model: %v: flat gradient of %d values", o, len(d[0]))
-	}
-	t, y := o.out(false, o.shape...)
-	copy(y, d[0][o.off:o.off+n])
-	return t, nil
-}
-
-func (moePartOp) SymDiff(gorgonia.Nodes, *gorgonia.Node, *gorgonia.Node) (gorgonia.Nodes, error) {
 	return nil, errors.New("model: the MoE's gradient is not differentiable again")
 }

@@ -395,7 +395,10 @@ func TestMoESamplerAgreesWithGraphAndReference(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		cfg  Config
-	}{{"tiny", moeConfig()}, {"top1", moeTop1Config()}, {"default-width", c}, {"tiny-rope", withRoPE(moeConfig())}} {
+	}{
+		{"tiny", moeConfig()}, {"top1", moeTop1Config()}, {"default-width", c}, {"tiny-rope", withRoPE(moeConfig())},
+		{"tiny-relbias", withRelBias(moeConfig())}, {"top1-relbias-rope", withRoPE(withRelBias(moeTop1Config()))},
+	} {
 		t.Run(tc.name, func(t *testing.T) { testSamplerAgrees(t, tc.cfg, 0.1) })
 	}
 }
@@ -457,6 +460,7 @@ func TestMoESamplerLoad(t *testing.T) {
 
 func TestMoEGenerateGOMAXPROCS(t *testing.T) {
 	testGenerateGOMAXPROCS(t, newMoE(t, moeConfig(), 13))
+	testGenerateGOMAXPROCS(t, newMoE(t, withRelBias(moeConfig()), 13))
 }
 
 // TestMoEGreedyBatching: in a batch (two halves on two goroutines, experts gathering rows of many
@@ -477,28 +481,31 @@ func TestMoEGreedyBatching(t *testing.T) {
 }
 
 func TestUpdateRouterBias(t *testing.T) {
-	p := newMoE(t, moeConfig(), 4)
-	before := p.Clone()
 	const gamma = 0.001
 	// Layer 0: mean 5; expert 0 over-loaded, 1 at the mean, 2 and 3 under. Layer 1: all equal.
 	load := [][]int{{11, 5, 4, 0}, {7, 7, 7, 7}}
-	must(t, p.UpdateRouterBias(load, gamma))
-	for l, want := range [][]float64{{-gamma, 0, gamma, gamma}, {0, 0, 0, 0}} {
-		name := fmt.Sprintf("blocks.%d.moe.router.bias", l)
-		b, b0 := p.Lookup(name).Data, before.Lookup(name).Data
-		for i := range b {
-			if got := float64(b[i]) - float64(b0[i]); math.Abs(got-want[i]) > 1e-6 {
-				t.Errorf("%s[%d] moved by %.6g; want %.6g", name, i, got, want[i])
+	var p, before *Params
+	for _, cfg := range []Config{withRelBias(moeConfig()), moeConfig()} {
+		p = newMoE(t, cfg, 4)
+		before = p.Clone()
+		must(t, p.UpdateRouterBias(load, gamma))
+		for l, want := range [][]float64{{-gamma, 0, gamma, gamma}, {0, 0, 0, 0}} {
+			name := fmt.Sprintf("blocks.%d.moe.router.bias", l)
+			b, b0 := p.Lookup(name).Data, before.Lookup(name).Data
+			for i := range b {
+				if got := float64(b[i]) - float64(b0[i]); math.Abs(got-want[i]) > 1e-6 {
+					t.Errorf("RelBias %v: %s[%d] moved by %.6g; want %.6g", cfg.RelBias, name, i, got, want[i])
+				}
 			}
 		}
-	}
-	// Nothing else moves.
-	for i, tn := range p.Tensors {
-		if strings.HasSuffix(tn.Name, "router.bias") {
-			continue
-		}
-		if !slices.Equal(tn.Data, before.Tensors[i].Data) {
-			t.Errorf("UpdateRouterBias changed %s", tn.Name)
+		// Nothing else moves.
+		for i, tn := range p.Tensors {
+			if strings.HasSuffix(tn.Name, "router.bias") {
+				continue
+			}
+			if !slices.Equal(tn.Data, before.Tensors[i].Data) {
+				t.Errorf("RelBias %v: UpdateRouterBias changed %s", cfg.RelBias, tn.Name)
+			}
 		}
 	}
 	// A mean that is not an integer is compared exactly: loads {1, 1, 2, 0} have mean 1.

@@ -486,8 +486,8 @@ func (geluLinearGradWOp) SymDiff(gorgonia.Nodes, *gorgonia.Node, *gorgonia.Node)
 // dtok_emb[v] = Σ_{r: ids_r = v} dx_r,  dpos_emb[t] = Σ_{r mod T = t} dx_r, summed in row order.
 // The ids are read from the Graph's ids tensor at every run (SetInputs writes them). One op in
 // place of two ByIndices gathers and an addition, each of which gorgonia computes into fresh
-// (N, D) tensors every run. With tokOnly (Config.RoPE, which has no pos_emb) it takes tok_emb
-// alone: x_r = tok_emb[ids_r].
+// (N, D) tensors every run. With tokOnly (Config.RoPE or Config.RelBias, which have no pos_emb)
+// it takes tok_emb alone: x_r = tok_emb[ids_r].
 
 type embedOp struct {
 	baseOp
@@ -908,15 +908,39 @@ func (layerNormGradGOp) SymDiff(gorgonia.Nodes, *gorgonia.Node, *gorgonia.Node) 
 //
 //	dp_ij = do_i·v_j,  ds_ij = p_ij (dp_ij - Σ_j' p_ij' dp_ij'),
 //	dq_i = Σ_j ds_ij k_j/sqrt(d),  dk_j = Σ_i ds_ij q_i/sqrt(d),  dv_j = Σ_i p_ij do_i.
+//
+// With relBias (Config.RelBias) the op takes a second input, the bias B (H, C) with C ≥ T, and
+// s_ij = q_i·k_j/sqrt(d) + B[h][i−j]; its gradient is dB[h][δ] = Σ_{b, i−j=δ} ds_ij (zero for
+// δ ≥ T). The backward then yields one flat vector, d qkv then dB, from which a partOp each
+// copies its part out. dB is summed per sequence, in float64, and the sequences' sums are added
+// in sequence order, so that it does not depend on how many goroutines share the sequences.
 
 type attentionOp struct {
 	baseOp
 	seqLen, heads int
+	relBias       bool // a second input: the relative position bias B (heads, C ≥ seqLen)
 }
 
-func (attentionOp) Arity() int              { return 1 }
-func (attentionOp) Type() hm.Type           { return hm.NewFnType(mat, mat) }
-func (o attentionOp) String() string        { return fmt.Sprintf("attention(T=%d,H=%d)", o.seqLen, o.heads) }
+func (o attentionOp) Arity() int {
+	if o.relBias {
+		return 2
+	}
+	return 1
+}
+
+func (o attentionOp) Type() hm.Type {
+	if o.relBias {
+		return hm.NewFnType(mat, mat, mat)
+	}
+	return hm.NewFnType(mat, mat)
+}
+
+func (o attentionOp) String() string {
+	if o.relBias {
+		return fmt.Sprintf("attention(T=%d,H=%d,rel bias)", o.seqLen, o.heads)
+	}
+	return fmt.Sprintf("attention(T=%d,H=%d)", o.seqLen, o.heads)
+}
 func (o attentionOp) WriteHash(h hash.Hash) { hashString(h, o.String()) }
 func (o attentionOp) Hashcode() uint32      { return hashOf(o.String()) }
 func (o attentionOp) InferShape(in ...gorgonia.DimSizer) (tensor.Shape, error) {
@@ -927,11 +951,29 @@ func (o attentionOp) InferShape(in ...gorgonia.DimSizer) (tensor.Shape, error) {
 	if len(s) != 2 || s[1]%3 != 0 || (s[1]/3)%o.heads != 0 || s[0]%o.seqLen != 0 {
 		return nil, fmt.Errorf("model: %v: input shape %v", o, s)
 	}
+	if o.relBias {
+		bs, err := shapeOf(in[1])
+		if err != nil {
+			return nil, err
+		}
+		if len(bs) != 2 || bs[0] != o.heads || bs[1] < o.seqLen {
+			return nil, fmt.Errorf("model: %v: bias shape %v", o, bs)
+		}
+	}
 	return tensor.Shape{s[0], s[1] / 3}, nil
 }
 
-// probs writes p_i (positions 0..i) of head h, row r = b·T + i, into p.
-func (o attentionOp) probs(p, qkv []float32, D, b, i, h int) {
+// biasOf returns head h's row of the bias B (h, C), or nil for none.
+func biasOf(bias []float32, C, h int) []float32 {
+	if bias == nil {
+		return nil
+	}
+	return bias[h*C : (h+1)*C]
+}
+
+// probs writes p_i (positions 0..i) of head h, row r = b·T + i, into p; bh is head h's row of
+// the relative position bias, or nil.
+func (o attentionOp) probs(p, qkv, bh []float32, D, b, i, h int) {
 	T, d := o.seqLen, D/o.heads
 	scale := 1 / math.Sqrt(float64(d))
 	r := b*T + i
@@ -940,6 +982,9 @@ func (o attentionOp) probs(p, qkv []float32, D, b, i, h int) {
 	for j := 0; j <= i; j++ {
 		k := qkv[(b*T+j)*3*D+D+h*d:]
 		p[j] = float32(float64(dot(q, k[:len(q)])) * scale)
+		if bh != nil {
+			p[j] += bh[i-j]
+		}
 		mx = max(mx, p[j])
 	}
 	row := p[:i+1]
@@ -957,12 +1002,21 @@ func (o attentionOp) probs(p, qkv []float32, D, b, i, h int) {
 	}
 }
 
+// bias returns the bias input of vs (nil without relBias) and its row length C.
+func (o attentionOp) bias(d [][]float32, s []tensor.Shape) ([]float32, int) {
+	if !o.relBias {
+		return nil, 0
+	}
+	return d[1], s[1][1]
+}
+
 func (o attentionOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
-	d, s, err := inputs(1, vs)
+	d, s, err := inputs(o.Arity(), vs)
 	if err != nil {
 		return nil, err
 	}
 	qkv := d[0]
+	bias, C := o.bias(d, s)
 	N, D := s[0][0], s[0][1]/3
 	T, dh := o.seqLen, D/o.heads
 	t, out := o.out(true, N, D)
@@ -972,7 +1026,7 @@ func (o attentionOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 			for i := 0; i < T; i++ {
 				r := b*T + i
 				for h := 0; h < o.heads; h++ {
-					o.probs(p, qkv, D, b, i, h)
+					o.probs(p, qkv, biasOf(bias, C, h), D, b, i, h)
 					y := out[r*D+h*dh : r*D+(h+1)*dh]
 					for j := 0; j <= i; j++ {
 						v := qkv[(b*T+j)*3*D+2*D+h*dh:]
@@ -988,44 +1042,86 @@ func (o attentionOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 }
 
 func (o attentionOp) SymDiff(in gorgonia.Nodes, output, grad *gorgonia.Node) (gorgonia.Nodes, error) {
-	dqkv, err := gorgonia.ApplyOp(attentionGradOp{baseOp: newBase(), o: o}, in[0], grad)
-	return gorgonia.Nodes{dqkv}, err
+	g := attentionGradOp{baseOp: newBase(), o: o}
+	if !o.relBias {
+		dqkv, err := gorgonia.ApplyOp(g, in[0], grad)
+		return gorgonia.Nodes{dqkv}, err
+	}
+	flat, err := gorgonia.ApplyOp(g, in[0], in[1], grad)
+	if err != nil {
+		return nil, err
+	}
+	out := make(gorgonia.Nodes, 0, 2)
+	off := 0
+	for i, sh := range []tensor.Shape{in[0].Shape(), in[1].Shape()} {
+		part, err := gorgonia.ApplyOp(partOp{baseOp: newBase(), of: g, part: i, off: off, shape: sh.Clone()}, flat)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, part)
+		off += sh.TotalSize()
+	}
+	return out, nil
 }
 
-// attentionGradOp is d qkv for inputs (qkv, do).
+// attentionGradOp is d qkv for inputs (qkv, do); with relBias, the flat (d qkv, dB) for inputs
+// (qkv, B, do).
 type attentionGradOp struct {
 	baseOp
 	o attentionOp
 }
 
-func (attentionGradOp) Arity() int              { return 2 }
-func (attentionGradOp) Type() hm.Type           { return hm.NewFnType(mat, mat, mat) }
+func (g attentionGradOp) Arity() int { return g.o.Arity() + 1 }
+func (g attentionGradOp) Type() hm.Type {
+	if g.o.relBias {
+		return hm.NewFnType(mat, mat, mat, vec)
+	}
+	return hm.NewFnType(mat, mat, mat)
+}
 func (g attentionGradOp) String() string        { return g.o.String() + "'" }
 func (g attentionGradOp) WriteHash(h hash.Hash) { hashString(h, g.String()) }
 func (g attentionGradOp) Hashcode() uint32      { return hashOf(g.String()) }
-func (attentionGradOp) InferShape(in ...gorgonia.DimSizer) (tensor.Shape, error) {
+func (g attentionGradOp) InferShape(in ...gorgonia.DimSizer) (tensor.Shape, error) {
 	s, err := shapeOf(in[0])
-	return s.Clone(), err
-}
-
-func (g attentionGradOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
-	d, s, err := inputs(2, vs)
+	if err != nil || !g.o.relBias {
+		return s.Clone(), err
+	}
+	bs, err := shapeOf(in[1])
 	if err != nil {
 		return nil, err
 	}
-	qkv, dout := d[0], d[1]
+	return tensor.Shape{s.TotalSize() + bs.TotalSize()}, nil
+}
+
+func (g attentionGradOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
+	d, s, err := inputs(g.Arity(), vs)
+	if err != nil {
+		return nil, err
+	}
+	qkv, dout := d[0], d[len(d)-1]
+	bias, C := g.o.bias(d, s)
 	N, D := s[0][0], s[0][1]/3
-	T, dh := g.o.seqLen, D/g.o.heads
+	T, H, dh := g.o.seqLen, g.o.heads, D/g.o.heads
 	scale := float32(1 / math.Sqrt(float64(dh)))
-	t, dqkv := g.out(true, N, 3*D)
+	var t *tensor.Dense
+	var dqkv, dbias []float32
+	var parts []float64 // with relBias: per sequence b, head h and distance δ < T, Σ ds at (b·H+h)·T+δ
+	if g.o.relBias {
+		var flat []float32
+		t, flat = g.out(true, N*3*D+H*C)
+		dqkv, dbias = flat[:N*3*D], flat[N*3*D:]
+		parts = make([]float64, N*H)
+	} else {
+		t, dqkv = g.out(true, N, 3*D)
+	}
 	parallel(N/T, grainSeqs, func(lo, hi int) {
 		p := make([]float32, T)
 		ds := make([]float32, T)
 		for b := lo; b < hi; b++ {
 			for i := 0; i < T; i++ {
 				r := b*T + i
-				for h := 0; h < g.o.heads; h++ {
-					g.o.probs(p, qkv, D, b, i, h)
+				for h := 0; h < H; h++ {
+					g.o.probs(p, qkv, biasOf(bias, C, h), D, b, i, h)
 					do := dout[r*D+h*dh : r*D+(h+1)*dh]
 					var pdp float32 // Σ_j p_ij dp_ij
 					for j := 0; j <= i; j++ {
@@ -1051,15 +1147,86 @@ func (g attentionGradOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 							dk[e] += c * q[e]
 						}
 					}
+					if parts != nil {
+						part := parts[(b*H+h)*T : (b*H+h+1)*T]
+						for j := 0; j <= i; j++ {
+							part[i-j] += float64(p[j] * (ds[j] - pdp))
+						}
+					}
 				}
 			}
 		}
 	})
+	if parts != nil {
+		acc := make([]float64, H*T)
+		for b := 0; b < N/T; b++ {
+			for k, v := range parts[b*H*T : (b+1)*H*T] {
+				acc[k] += v
+			}
+		}
+		for h := 0; h < H; h++ {
+			for dist := 0; dist < T; dist++ {
+				dbias[h*C+dist] = float32(acc[h*T+dist])
+			}
+		}
+	}
 	return t, nil
 }
 
 func (attentionGradOp) SymDiff(gorgonia.Nodes, *gorgonia.Node, *gorgonia.Node) (gorgonia.Nodes, error) {
 	return nil, errors.New("model: attention's gradient is not differentiable again")
+}
+
+// partOp copies part number part, of the given shape at offset off, out of a flat gradient
+// computed by the op of (a fused op's backward that yields the gradients of several inputs
+// at once: gorgonia nodes have one output each).
+type partOp struct {
+	baseOp
+	of    fmt.Stringer
+	part  int
+	off   int
+	shape tensor.Shape
+}
+
+func (partOp) Arity() int { return 1 }
+func (o partOp) Type() hm.Type {
+	if len(o.shape) == 1 {
+		return hm.NewFnType(vec, vec)
+	}
+	return hm.NewFnType(vec, mat)
+}
+func (o partOp) String() string {
+	return fmt.Sprintf("%v'[part=%d,off=%d,shape=%v]", o.of, o.part, o.off, o.shape)
+}
+func (o partOp) WriteHash(h hash.Hash) { hashString(h, o.String()) }
+func (o partOp) Hashcode() uint32      { return hashOf(o.String()) }
+func (o partOp) InferShape(in ...gorgonia.DimSizer) (tensor.Shape, error) {
+	s, err := shapeOf(in[0])
+	if err != nil {
+		return nil, err
+	}
+	if len(s) != 1 || s[0] < o.off+o.shape.TotalSize() {
+		return nil, fmt.Errorf("model: %v: flat gradient of shape %v", o, s)
+	}
+	return o.shape.Clone(), nil
+}
+
+func (o partOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
+	d, _, err := inputs(1, vs)
+	if err != nil {
+		return nil, err
+	}
+	n := o.shape.TotalSize()
+	if len(d[0]) < o.off+n {
+		return nil, fmt.Errorf("model: %v: flat gradient of %d values", o, len(d[0]))
+	}
+	t, y := o.out(false, o.shape...)
+	copy(y, d[0][o.off:o.off+n])
+	return t, nil
+}
+
+func (o partOp) SymDiff(gorgonia.Nodes, *gorgonia.Node, *gorgonia.Node) (gorgonia.Nodes, error) {
+	return nil, fmt.Errorf("model: %v: a gradient is not differentiable again", o.of)
 }
 
 // gemm is the matrix core of the graph's products and of the sampler: the project's own AVX2/AVX-512

@@ -139,7 +139,7 @@ func refForward(p *Params, seq []int, routes *[]int) [][]float64 {
 			x[t][j] = tok[id*D+j]
 		}
 	}
-	if !c.RoPE {
+	if !c.RoPE && !c.RelBias {
 		pos := get("pos_emb")
 		for t := range x {
 			for j := range x[t] {
@@ -158,6 +158,10 @@ func refForward(p *Params, seq []int, routes *[]int) [][]float64 {
 				}
 			}
 		}
+		var bias []float64 // [H, Ctx]
+		if c.RelBias {
+			bias = get(pre + "attn.rel_bias")
+		}
 		o := make([][]float64, T)
 		for t := 0; t < T; t++ {
 			o[t] = make([]float64, D)
@@ -170,6 +174,9 @@ func refForward(p *Params, seq []int, routes *[]int) [][]float64 {
 						dot += qkv[t][h*d+e] * qkv[s][D+h*d+e]
 					}
 					w[s] = dot / math.Sqrt(float64(d))
+					if c.RelBias {
+						w[s] += bias[h*c.Ctx+t-s]
+					}
 					mx = math.Max(mx, w[s])
 				}
 				sum := 0.0

@@ -96,57 +96,103 @@ func TestRoPERelative(t *testing.T) {
 	}
 }
 
-// TestRoPEParams: a RoPE config has no pos_emb, one tensor fewer, Ctx·D parameters fewer, and
-// every index into the tensors (blocks, the final four) still lands on the right name.
+// TestRoPEParams: a RoPE or RelBias config has no pos_emb, Ctx·D parameters fewer; RelBias adds
+// one tensor blocks.i.attn.rel_bias [Heads, Ctx] right after attn.proj.b, initialised to zero;
+// and every index into the tensors (blocks, offsets within them, the final four) still lands on
+// the right name.
 func TestRoPEParams(t *testing.T) {
 	for _, base := range []Config{tinyConfig(), moeConfig(), DefaultConfig(), DefaultMoEConfig()} {
-		c := withRoPE(base)
-		p, err := New(c, rand.New(rand.NewPCG(1, 2)))
-		must(t, err)
-		must(t, p.Check())
-		if tn := p.Lookup("pos_emb"); tn != nil {
-			t.Errorf("%+v: Lookup(pos_emb) = %v; want nil", c, tn.Shape)
-		}
-		n := 0
-		for _, tn := range p.Tensors {
-			n += len(tn.Data)
-		}
-		if got := c.NumParams(); got != n {
-			t.Errorf("%+v.NumParams() = %d; the tensors hold %d", c, got, n)
-		}
-		if got, want := c.NumParams(), base.NumParams()-base.Ctx*base.DModel; got != want {
-			t.Errorf("%+v.NumParams() = %d; want %d (without pos_emb)", c, got, want)
-		}
-		if got, want := c.ActiveParams(), base.ActiveParams()-base.Ctx*base.DModel; got != want {
-			t.Errorf("%+v.ActiveParams() = %d; want %d", c, got, want)
-		}
-		if got, want := len(p.Tensors), 1+c.Layers*c.perBlock()+4; got != want {
-			t.Errorf("%+v: %d tensors; want %d", c, got, want)
-		}
-		if got := p.Tensors[1].Name; got != "blocks.0.ln1.g" {
-			t.Errorf("%+v: tensor 1 is %s; want blocks.0.ln1.g", c, got)
-		}
-		for l := 0; l < c.Layers; l++ {
-			b := block(c, p.Tensors, l)
-			for off, suffix := range map[int]string{offLn1G: "ln1.g", offQKVW: "attn.qkv.w", offLn2B: "ln2.b", len(b) - 1: ".out.b"} {
-				if want := fmt.Sprintf("blocks.%d.", l); !strings.HasPrefix(b[off].Name, want) || !strings.HasSuffix(b[off].Name, suffix) {
-					t.Errorf("%+v: block %d tensor %d is %s; want %s...%s", c, l, off, b[off].Name, want, suffix)
-				}
-			}
-		}
-		if got := p.Tensors[len(p.Tensors)-4].Name; got != "ln_f.g" {
-			t.Errorf("%+v: tensor len-4 is %s; want ln_f.g", c, got)
-		}
-		// Parameters of one variant are not those of the other.
-		other, err := Zero(base)
-		must(t, err)
-		other.Config = c
-		if err := other.Check(); err == nil || !strings.Contains(err.Error(), "tensors, want") {
-			t.Errorf("%+v: Check of Params with pos_emb = %v; want a tensor-count error", c, err)
+		for _, c := range []Config{withRoPE(base), withRelBias(base), withRoPE(withRelBias(base))} {
+			testNoPosEmbParams(t, base, c)
 		}
 	}
 	if got, want := withRoPE(DefaultConfig()).NumParams(), 406036-32*128; got != want {
 		t.Errorf("DefaultConfig with RoPE: NumParams() = %d; want %d", got, want)
+	}
+	// Without pos_emb (32·128) and with 2 layers' rel_bias (2·4·32).
+	if got, want := withRelBias(DefaultConfig()).NumParams(), 406036-32*128+2*4*32; got != want {
+		t.Errorf("DefaultConfig with RelBias: NumParams() = %d; want %d", got, want)
+	}
+}
+
+// testNoPosEmbParams checks the parameters of c, which is base with RoPE or RelBias or both.
+func testNoPosEmbParams(t *testing.T, base, c Config) {
+	p, err := New(c, rand.New(rand.NewPCG(1, 2)))
+	must(t, err)
+	must(t, p.Check())
+	if tn := p.Lookup("pos_emb"); tn != nil {
+		t.Errorf("%+v: Lookup(pos_emb) = %v; want nil", c, tn.Shape)
+	}
+	n := 0
+	for _, tn := range p.Tensors {
+		n += len(tn.Data)
+	}
+	if got := c.NumParams(); got != n {
+		t.Errorf("%+v.NumParams() = %d; the tensors hold %d", c, got, n)
+	}
+	extra, perBlock := 0, base.perBlock() // rel_bias
+	if c.RelBias {
+		extra, perBlock = c.Layers*c.Heads*c.Ctx, perBlock+1
+	}
+	if got, want := c.NumParams(), base.NumParams()-base.Ctx*base.DModel+extra; got != want {
+		t.Errorf("%+v.NumParams() = %d; want %d (without pos_emb)", c, got, want)
+	}
+	if got, want := c.ActiveParams(), base.ActiveParams()-base.Ctx*base.DModel+extra; got != want {
+		t.Errorf("%+v.ActiveParams() = %d; want %d", c, got, want)
+	}
+	if got := c.perBlock(); got != perBlock {
+		t.Errorf("%+v.perBlock() = %d; want %d", c, got, perBlock)
+	}
+	if got, want := len(p.Tensors), 1+c.Layers*c.perBlock()+4; got != want {
+		t.Errorf("%+v: %d tensors; want %d", c, got, want)
+	}
+	if got := p.Tensors[1].Name; got != "blocks.0.ln1.g" {
+		t.Errorf("%+v: tensor 1 is %s; want blocks.0.ln1.g", c, got)
+	}
+	for l := 0; l < c.Layers; l++ {
+		b := block(c, p.Tensors, l)
+		want := map[int]string{
+			offLn1G: "ln1.g", offQKVW: "attn.qkv.w", offProjB: "attn.proj.b",
+			c.off(offLn2G): "ln2.g", c.off(offLn2B): "ln2.b", len(b) - 1: ".out.b",
+		}
+		if c.MoE() {
+			want[c.off(offMoE)+offRouterW] = "moe.router.w"
+			want[c.off(offMoE)+offRouterBias] = "moe.router.bias"
+			want[c.off(offMoE)+offExperts] = "moe.shared.0.fc.w"
+		} else {
+			want[c.off(offFcW)], want[c.off(offFcB)], want[c.off(offOutW)] = "mlp.fc.w", "mlp.fc.b", "mlp.out.w"
+		}
+		if c.RelBias {
+			want[offRelBias] = "attn.rel_bias"
+		}
+		for off, suffix := range want {
+			if pre := fmt.Sprintf("blocks.%d.", l); !strings.HasPrefix(b[off].Name, pre) || !strings.HasSuffix(b[off].Name, suffix) {
+				t.Errorf("%+v: block %d tensor %d is %s; want %s...%s", c, l, off, b[off].Name, pre, suffix)
+			}
+		}
+		if !c.RelBias {
+			continue
+		}
+		rb := b[offRelBias]
+		if rb.Name != fmt.Sprintf("blocks.%d.attn.rel_bias", l) || !equalInts(rb.Shape, []int{c.Heads, c.Ctx}) {
+			t.Errorf("%+v: block %d has %s %v; want blocks.%d.attn.rel_bias [%d %d]", c, l, rb.Name, rb.Shape, l, c.Heads, c.Ctx)
+		}
+		for k, v := range rb.Data {
+			if v != 0 {
+				t.Errorf("%+v: New gives %s[%d] = %v; want 0", c, rb.Name, k, v)
+				break
+			}
+		}
+	}
+	if got := p.Tensors[len(p.Tensors)-4].Name; got != "ln_f.g" {
+		t.Errorf("%+v: tensor len-4 is %s; want ln_f.g", c, got)
+	}
+	// Parameters of one variant are not those of the other.
+	other, err := Zero(base)
+	must(t, err)
+	other.Config = c
+	if err := other.Check(); err == nil {
+		t.Errorf("%+v: Check of Params with pos_emb = nil; want an error", c)
 	}
 }
 
@@ -161,15 +207,18 @@ func TestRoPEConfigJSON(t *testing.T) {
 	for _, c := range []Config{DefaultConfig(), DefaultMoEConfig()} {
 		b, err := json.Marshal(c)
 		must(t, err)
-		if strings.Contains(string(b), "RoPE") {
-			t.Errorf("json.Marshal(%+v) = %s; want no RoPE key", c, b)
+		if strings.Contains(string(b), "RoPE") || strings.Contains(string(b), "RelBias") {
+			t.Errorf("json.Marshal(%+v) = %s; want no RoPE or RelBias key", c, b)
 		}
 	}
-	for _, c := range []Config{withRoPE(DefaultConfig()), withRoPE(moeConfig())} {
+	for _, c := range []Config{withRoPE(DefaultConfig()), withRoPE(moeConfig()), withRelBias(DefaultConfig()), withRelBias(moeConfig()), withRoPE(withRelBias(tinyConfig()))} {
 		b, err := json.Marshal(c)
 		must(t, err)
-		if !strings.Contains(string(b), `"RoPE":true`) {
-			t.Errorf("json.Marshal(%+v) = %s; want \"RoPE\":true", c, b)
+		if c.RoPE != strings.Contains(string(b), `"RoPE":true`) {
+			t.Errorf("json.Marshal(%+v) = %s; want \"RoPE\":true iff RoPE", c, b)
+		}
+		if c.RelBias != strings.Contains(string(b), `"RelBias":true`) {
+			t.Errorf("json.Marshal(%+v) = %s; want \"RelBias\":true iff RelBias", c, b)
 		}
 		var got Config
 		must(t, json.Unmarshal(b, &got))
@@ -192,6 +241,13 @@ func TestRoPEValidate(t *testing.T) {
 		{Config{Vocab: 2, Ctx: 3, DModel: 4, Heads: 4, Layers: 1, DFF: 1, RoPE: true}, "DModel 4 / Heads 4 = 1 is odd"},
 		{Config{Vocab: 2, Ctx: 3, DModel: 10, Heads: 4, Layers: 1, DFF: 1, RoPE: true}, "not divisible"},
 		{withRoPE(Config{Vocab: 2, Ctx: 3, DModel: 6, Heads: 2, Layers: 1, Experts: 2, TopK: 1, ExpertDFF: 4}), "DModel 6 / Heads 2 = 3 is odd"},
+		// RelBias has no constraint of its own; with RoPE, RoPE's hold.
+		{Config{Vocab: 2, Ctx: 3, DModel: 12, Heads: 4, Layers: 1, DFF: 1, RelBias: true}, ""},
+		{Config{Vocab: 2, Ctx: 1, DModel: 4, Heads: 4, Layers: 1, DFF: 1, RelBias: true}, ""},
+		{withRelBias(Config{Vocab: 2, Ctx: 3, DModel: 6, Heads: 2, Layers: 1, Experts: 2, TopK: 1, ExpertDFF: 4}), ""},
+		{Config{Vocab: 2, Ctx: 3, DModel: 12, Heads: 4, Layers: 1, DFF: 1, RoPE: true, RelBias: true}, "DModel 12 / Heads 4 = 3 is odd"},
+		{Config{Vocab: 2, Ctx: 0, DModel: 8, Heads: 4, Layers: 1, DFF: 1, RelBias: true}, "Ctx 0 must be positive"},
+		{Config{Vocab: 2, Ctx: 1 << 28, DModel: 8, Heads: 4, Layers: 1, DFF: 1, RelBias: true}, "exceed the limit"},
 	} {
 		err := tc.c.Validate()
 		if tc.want == "" {
@@ -212,8 +268,9 @@ func TestRoPEValidate(t *testing.T) {
 // TestRoPENoAbsolutePosition: a RoPE policy holds no absolute position. A prompt of one token
 // repeated has equal values everywhere, so attention averages equal vectors whatever the scores,
 // and every position must be scored alike (the learned pos_emb makes them differ). Once another
-// token precedes the run, the rotation makes positions differ by their distance to it. Sampler
-// and reference agree throughout.
+// token precedes the run, the rotation makes positions differ by their distance to it. The same
+// holds for a RelBias policy (whose bias is random here), with or without RoPE. Sampler and
+// reference agree throughout.
 func TestRoPENoAbsolutePosition(t *testing.T) {
 	spread := func(lp []float32) float64 {
 		lo, hi := math.Inf(1), math.Inf(-1)
@@ -231,6 +288,10 @@ func TestRoPENoAbsolutePosition(t *testing.T) {
 		{withRoPE(moeConfig()), []int{3, 3, 3, 3, 3, 3, 3, 3}, true},
 		{tinyConfig(), []int{3, 3, 3, 3, 3, 3, 3, 3}, false},
 		{withRoPE(tinyConfig()), []int{5, 3, 3, 3, 3, 3, 3, 3}, false},
+		{withRelBias(tinyConfig()), []int{3, 3, 3, 3, 3, 3, 3, 3}, true},
+		{withRelBias(moeConfig()), []int{3, 3, 3, 3, 3, 3, 3, 3}, true},
+		{withRoPE(withRelBias(tinyConfig())), []int{3, 3, 3, 3, 3, 3, 3, 3}, true},
+		{withRelBias(tinyConfig()), []int{5, 3, 3, 3, 3, 3, 3, 3}, false},
 	} {
 		p := newTinyOf(t, tc.cfg, 21)
 		lp, err := NewSampler(p).LogProbs([][]int{tc.prompt[:1]}, [][]int{tc.prompt[1:]}, 1)
@@ -238,11 +299,11 @@ func TestRoPENoAbsolutePosition(t *testing.T) {
 		ref := refCompletionLogp(p, tc.prompt[:1], tc.prompt[1:], 1)
 		for k := range ref {
 			if math.Abs(float64(lp[0][k])-ref[k]) > 1e-4 {
-				t.Errorf("RoPE %v, %v: token %d: log-prob %v; want reference %v", tc.cfg.RoPE, tc.prompt, k, lp[0][k], ref[k])
+				t.Errorf("RoPE %v, RelBias %v, %v: token %d: log-prob %v; want reference %v", tc.cfg.RoPE, tc.cfg.RelBias, tc.prompt, k, lp[0][k], ref[k])
 			}
 		}
 		if s := spread(lp[0]); tc.uniform != (s < 1e-5) {
-			t.Errorf("RoPE %v, experts %d, %v: log-probs %v spread by %.3g; want uniform %v", tc.cfg.RoPE, tc.cfg.Experts, tc.prompt, lp[0], s, tc.uniform)
+			t.Errorf("RoPE %v, RelBias %v, experts %d, %v: log-probs %v spread by %.3g; want uniform %v", tc.cfg.RoPE, tc.cfg.RelBias, tc.cfg.Experts, tc.prompt, lp[0], s, tc.uniform)
 		}
 	}
 }

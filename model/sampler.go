@@ -33,6 +33,8 @@ import (
 //
 // With Config.RoPE, each row's queries and keys are rotated to the row's position right after the
 // qkv layer, before the keys are cached: the cache holds rotated keys, and a key is rotated once.
+// With Config.RelBias, attention adds attn.rel_bias[j][pos−s] to head j's score for the row's
+// position pos and key position s.
 //
 // A Sampler reuses its buffers between calls and is not safe for concurrent use: give each
 // goroutine its own (they may share Params, as long as nobody writes them meanwhile).
@@ -487,7 +489,7 @@ func (ps *pass) forward(s *Sampler, rows []row, inner bool) {
 
 	x := ps.x[:n*D]
 	tok := T[idxTokEmb].Data
-	if c.RoPE { // no pos_emb: positions enter by rotating q and k below
+	if !c.posEmb() { // positions enter by rotating q and k or by attention's bias below
 		for i, r := range rows {
 			copy(x[i*D:(i+1)*D], tok[r.tok*D:(r.tok+1)*D])
 		}
@@ -520,15 +522,15 @@ func (ps *pass) forward(s *Sampler, rows []row, inner bool) {
 		}
 		ps.attention(s, att, qkv, rows, l, par)
 		linear(x, att, n, D, D, b[offProjW].Data, b[offProjB].Data, true)
-		layerNorm(h, x, D, b[offLn2G].Data, b[offLn2B].Data)
+		layerNorm(h, x, D, b[c.off(offLn2G)].Data, b[c.off(offLn2B)].Data)
 		if c.MoE() {
 			ps.moe.forward(c, moeWeightsOf(c, b), x, h, n, par)
 			ps.moe.load(ps.load[l])
 			continue
 		}
-		linear(ff, h, n, D, F, b[offFcW].Data, b[offFcB].Data, false)
+		linear(ff, h, n, D, F, b[c.off(offFcW)].Data, b[c.off(offFcB)].Data, false)
 		par(len(ff), grainElems, func(lo, hi int) { kernel.GELU(ff[lo:hi], ff[lo:hi]) })
-		linear(x, ff, n, F, D, b[offOutW].Data, b[offOutB].Data, true)
+		linear(x, ff, n, F, D, b[c.off(offOutW)].Data, b[c.off(offOutB)].Data, true)
 	}
 
 	m := len(ps.sel)
@@ -549,12 +551,17 @@ func serial(n, _ int, fn func(lo, hi int)) { fn(0, n) }
 
 // attention stores the keys and values of rows (columns [D,3D) of qkv) in layer l's cache, then
 // writes each row's causal attention over its own sequence's positions 0..pos into att:
-// att_j = softmax_s(q_j·k_{j,s}/sqrt(d)) v_{j,s} for each head j.
+// att_j = softmax_s(q_j·k_{j,s}/sqrt(d)) v_{j,s} for each head j, with b[j][pos−s] added to the
+// scores where Config.RelBias gives layer l the relative position bias b = attn.rel_bias.
 func (ps *pass) attention(s *Sampler, att, qkv []float32, rows []row, l int, par func(n, grain int, fn func(lo, hi int))) {
 	c := s.p.Config
 	D, H, Ctx := c.DModel, c.Heads, s.stride
 	d := D / H
 	kc, vc := s.kc[l], s.vc[l]
+	var bias []float32 // [H, c.Ctx]: head j's bias at distance δ is bias[j·c.Ctx+δ]
+	if c.RelBias {
+		bias = block(c, s.p.Tensors, l)[offRelBias].Data
+	}
 	for i, r := range rows {
 		base := (r.slot*Ctx + r.pos) * D
 		copy(kc[base:base+D], qkv[i*3*D+D:i*3*D+2*D])
@@ -573,10 +580,14 @@ func (ps *pass) attention(s *Sampler, att, qkv []float32, rows []row, l int, par
 			sc := sc[:n]
 			for j := 0; j < H; j++ {
 				q := qkv[i*3*D+j*d : i*3*D+(j+1)*d]
+				bj := biasOf(bias, c.Ctx, j)
 				mx := float32(math.Inf(-1))
 				for t := 0; t < n; t++ {
 					k := kc[seq+t*D+j*d : seq+t*D+(j+1)*d]
 					sc[t] = dot(q, k) * scale
+					if bj != nil {
+						sc[t] += bj[r.pos-t]
+					}
 					mx = max(mx, sc[t])
 				}
 				for t := range sc {

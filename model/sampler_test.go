@@ -67,7 +67,11 @@ func TestSamplerAgreesWithGraphAndReference(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		cfg  Config
-	}{{"tiny", tinyConfig()}, {"default", DefaultConfig()}, {"tiny-rope", withRoPE(tinyConfig())}, {"default-rope", withRoPE(DefaultConfig())}} {
+	}{
+		{"tiny", tinyConfig()}, {"default", DefaultConfig()}, {"tiny-rope", withRoPE(tinyConfig())}, {"default-rope", withRoPE(DefaultConfig())},
+		{"tiny-relbias", withRelBias(tinyConfig())}, {"default-relbias", withRelBias(DefaultConfig())},
+		{"tiny-relbias-rope", withRoPE(withRelBias(tinyConfig()))},
+	} {
 		t.Run(tc.name, func(t *testing.T) { testSamplerAgrees(t, tc.cfg, 0.1) })
 	}
 }
@@ -129,9 +133,18 @@ func testSamplerAgrees(t *testing.T, cfg Config, std float64) {
 }
 
 func TestGreedy(t *testing.T) {
-	for _, cfg := range []Config{tinyConfig(), withRoPE(tinyConfig())} {
-		t.Run(fmt.Sprintf("RoPE=%v", cfg.RoPE), func(t *testing.T) { testGreedy(t, newTinyOf(t, cfg, 7)) })
+	for _, cfg := range []Config{tinyConfig(), withRoPE(tinyConfig()), withRelBias(tinyConfig())} {
+		t.Run(posName(cfg), func(t *testing.T) { testGreedy(t, newTinyOf(t, cfg, 7)) })
 	}
+}
+
+// posName names a subtest by how cfg encodes positions.
+func posName(cfg Config) string {
+	name := fmt.Sprintf("RoPE=%v", cfg.RoPE)
+	if cfg.RelBias {
+		name += ",RelBias"
+	}
+	return name
 }
 
 func testGreedy(t *testing.T, p *Params) {
@@ -264,8 +277,8 @@ func TestGenerateCtxLimit(t *testing.T) {
 // TestLogProbsChunks scores more rows than one forward chunk holds and compares with scoring each
 // sequence alone.
 func TestLogProbsChunks(t *testing.T) {
-	for _, cfg := range []Config{tinyConfig(), withRoPE(tinyConfig())} {
-		t.Run(fmt.Sprintf("RoPE=%v", cfg.RoPE), func(t *testing.T) { testLogProbsChunks(t, newTinyOf(t, cfg, 11)) })
+	for _, cfg := range []Config{tinyConfig(), withRoPE(tinyConfig()), withRelBias(tinyConfig())} {
+		t.Run(posName(cfg), func(t *testing.T) { testLogProbsChunks(t, newTinyOf(t, cfg, 11)) })
 	}
 }
 
@@ -416,6 +429,7 @@ func groupPrompts(rng *rand.Rand, n, g, vocab int) [][]int {
 func TestGenerateGOMAXPROCS(t *testing.T) {
 	testGenerateGOMAXPROCS(t, newTiny(t, 13))
 	testGenerateGOMAXPROCS(t, newTinyOf(t, withRoPE(tinyConfig()), 13))
+	testGenerateGOMAXPROCS(t, newTinyOf(t, withRelBias(tinyConfig()), 13))
 }
 
 func testGenerateGOMAXPROCS(t *testing.T, p *Params) {
@@ -443,8 +457,8 @@ func testGenerateGOMAXPROCS(t *testing.T, p *Params) {
 // copied; what is sampled after them must be scored by LogProbs (which prefills every copy) as
 // Generate reported it, and greedy decoding must match decoding each prompt alone.
 func TestGenerateRepeatedPrompts(t *testing.T) {
-	for _, cfg := range []Config{tinyConfig(), withRoPE(tinyConfig())} {
-		t.Run(fmt.Sprintf("RoPE=%v", cfg.RoPE), func(t *testing.T) { testGenerateRepeatedPrompts(t, newTinyOf(t, cfg, 14)) })
+	for _, cfg := range []Config{tinyConfig(), withRoPE(tinyConfig()), withRelBias(tinyConfig())} {
+		t.Run(posName(cfg), func(t *testing.T) { testGenerateRepeatedPrompts(t, newTinyOf(t, cfg, 14)) })
 	}
 }
 
