@@ -25,8 +25,9 @@ func newAdamW(p *model.Params, beta1, beta2, eps, decay float64) *adamW {
 	for _, t := range p.Tensors {
 		a.m = append(a.m, make([]float32, len(t.Data)))
 		a.v = append(a.v, make([]float32, len(t.Data)))
-		// Decay matrices and embeddings; biases and LayerNorm gains are not weights to shrink.
-		a.decayed = append(a.decayed, len(t.Shape) == 2 && !strings.HasSuffix(t.Name, ".b"))
+		// Decay matrices and embeddings; biases (the attention's relative-position bias among
+		// them, though it is 2-D) and LayerNorm gains are not weights to shrink.
+		a.decayed = append(a.decayed, len(t.Shape) == 2 && !strings.HasSuffix(t.Name, ".b") && !strings.HasSuffix(t.Name, ".rel_bias"))
 	}
 	return a
 }

@@ -2,6 +2,7 @@ package trainer
 
 import (
 	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -206,6 +207,32 @@ func TestAdamW(t *testing.T) {
 		if math.Abs(float64(got[i])-x[i]) > 1e-6 {
 			t.Errorf("param %d after 2 steps = %v; want %v", i, got[i], x[i])
 		}
+	}
+}
+
+// TestAdamWDecays: weight decay shrinks matrices and embeddings, not biases, gains or the
+// attention's relative-position bias (2-D, but a bias).
+func TestAdamWDecays(t *testing.T) {
+	c := tinyConfig().Model
+	c.RelBias = true
+	p, err := model.New(c, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := newAdamW(p, 0.9, 0.999, 1e-8, 0.1)
+	want := map[string]bool{"tok_emb": true, "blocks.0.attn.qkv.w": true, "blocks.0.attn.qkv.b": false,
+		"blocks.0.attn.rel_bias": false, "blocks.0.ln1.g": false, "head.w": true}
+	seen := 0
+	for i, tn := range p.Tensors {
+		if w, ok := want[tn.Name]; ok {
+			seen++
+			if a.decayed[i] != w {
+				t.Errorf("%s decayed = %v; want %v", tn.Name, a.decayed[i], w)
+			}
+		}
+	}
+	if seen != len(want) {
+		t.Errorf("found %d of the %d tensors %v", seen, len(want), want)
 	}
 }
 
