@@ -169,3 +169,36 @@ func TestEvalSuite(t *testing.T) {
 		}
 	}
 }
+
+// A policy trained in the column layout is scored in it; a problem wider than its columns is an
+// error naming the file and the width, not a prompt it was never shown.
+func TestEvalColumns(t *testing.T) {
+	cfg := trainer.Default()
+	cfg.Steps, cfg.Prompts, cfg.G, cfg.EvalSize = 1, 2, 2, 5
+	cfg.Columns = 2
+	tr, err := trainer.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := tr.Run(t.Context(), dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(t.TempDir(), "wide.jsonl")
+	if err := os.WriteFile(data, []byte(`{"context": "\n\nQ: What is 98 plus 45?\n\nA:", "completion": " 143"}
+{"context": "\n\nQ: What is 198 plus 45?\n\nA:", "completion": " 243"}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"-data", data}, {"-skills", "add3"}} {
+		var out, errs bytes.Buffer
+		err := run(t.Context(), append([]string{"-ckpt", dir}, args...), &out, &errs)
+		if err == nil || !strings.Contains(err.Error(), "-columns 2") {
+			t.Errorf("run(%q) = %v; want an error naming -columns 2", args, err)
+		}
+	}
+	var out, errs bytes.Buffer
+	if err := run(t.Context(), []string{"-ckpt", dir, "-skills", "add2,sub1", "-n", "20"}, &out, &errs); err != nil {
+		t.Errorf("run(-skills add2,sub1) = %v", err)
+	}
+}

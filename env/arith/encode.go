@@ -97,8 +97,8 @@ func Expected(p Problem) []Token {
 	return append(ts, End)
 }
 
-// AnswerLen is the length of Expected(p), and MaxAnswerLen of p's skill in the natural layout:
-// the most tokens a right answer takes. In columns it is p.Columns+3 (digits, '-', End).
+// AnswerLen is the most tokens a right answer of p takes, End included: p.Skill.MaxAnswerLen() in
+// the natural layout, p.Columns+3 in columns (p.Columns+1 digits, '-', End).
 func (p Problem) AnswerLen() int {
 	if p.Columns > 0 {
 		return p.Columns + 3
