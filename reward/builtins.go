@@ -85,8 +85,8 @@ func Closeness(p arith.Problem, c Completion) (float64, bool) {
 //	         -1              if n > 2M
 //
 // A correct answer never pays, so the penalty only pushes against rambling past the longest
-// answer. The trainer caps completions at the longest answer of its skills (Config.SkillShape), so the penalty
-// bites only where easier and harder skills train together.
+// answer. The trainer caps completions at the longest answer of its skills (Config.SkillShape),
+// so the penalty bites only where easier and harder skills train together.
 func Length(p arith.Problem, c Completion) (float64, bool) {
 	m := p.AnswerLen()
 	if m <= 0 { // an invalid skill: every completion is too long
