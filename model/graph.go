@@ -248,7 +248,7 @@ func (b *builder) build(p *Params, batch, seqLen int, tau float64) (*Graph, erro
 		x = b.do(gorgonia.ApplyOp(embedOp{baseOp: newBase(), ids: gr.ids.Data().([]int), seqLen: seqLen, tokOnly: true}, W[idxTokEmb]))
 	}
 	if cfg.RoPE {
-		rope = newRopeTable(seqLen, cfg.DModel/cfg.Heads)
+		rope = newRopeTable(seqLen, cfg.DModel/cfg.Heads, cfg.RoPEBase)
 	}
 
 	f := new(outBuf) // GELU's output, shared by the layers (see geluLinearOp)

@@ -345,6 +345,7 @@ func TestGraphShapes(t *testing.T) {
 		{Config{Vocab: 11, Ctx: 12, DModel: 16, Heads: 2, Layers: 1, DFF: 32, RoPE: true}, 1, 12},
 		{Config{Vocab: 11, Ctx: 12, DModel: 16, Heads: 2, Layers: 1, DFF: 32, RoPE: true}, 4, 1},
 		{Config{Vocab: 2, Ctx: 3, DModel: 8, Heads: 4, Layers: 3, DFF: 1, RoPE: true}, 2, 3},
+		{Config{Vocab: 11, Ctx: 12, DModel: 16, Heads: 2, Layers: 1, DFF: 32, RoPE: true, RoPEBase: 30}, 2, 7},
 		{Config{Vocab: 11, Ctx: 12, DModel: 256, Heads: 4, Layers: 1, DFF: 32, RelBias: true}, 2, 5},
 		{Config{Vocab: 11, Ctx: 12, DModel: 16, Heads: 2, Layers: 1, DFF: 32, RelBias: true}, 1, 12},
 		{Config{Vocab: 11, Ctx: 12, DModel: 16, Heads: 2, Layers: 1, DFF: 32, RelBias: true}, 4, 1},

@@ -133,6 +133,11 @@ type Config struct {
 	// bounds the sequence length. Omitted from JSON when false, so a config without it encodes
 	// as it did before it existed.
 	RoPE bool `json:",omitempty"`
+	// RoPEBase is the base of RoPE's frequencies, θ_i = RoPEBase^(−2i/d); 0 means RoFormer's
+	// 10,000. Over the 20-odd positions of a prompt and answer, only the fastest few planes of
+	// a 32-dimension head turn far enough at 10,000 to tell neighbouring tokens apart; a smaller
+	// base turns more of them.
+	RoPEBase float64 `json:",omitempty"`
 
 	// RelBias adds a learned relative position bias to every head's attention scores (T5's
 	// relative attention bias, unbucketed: one scalar per head and distance t−s in [0, Ctx); see
@@ -249,6 +254,9 @@ func (c Config) Validate() error {
 	}
 	if c.DModel%c.Heads != 0 {
 		return fmt.Errorf("model: DModel %d not divisible by Heads %d", c.DModel, c.Heads)
+	}
+	if !(c.RoPEBase == 0 || c.RoPEBase > 1) || math.IsInf(c.RoPEBase, 0) || (c.RoPEBase != 0 && !c.RoPE) {
+		return fmt.Errorf("model: RoPEBase %v must be 0 (10,000) or a finite number above 1, and needs RoPE", c.RoPEBase)
 	}
 	if d := c.DModel / c.Heads; c.RoPE && d%2 != 0 {
 		return fmt.Errorf("model: RoPE needs an even head dimension, but DModel %d / Heads %d = %d is odd", c.DModel, c.Heads, d)

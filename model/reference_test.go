@@ -154,7 +154,7 @@ func refForward(p *Params, seq []int, routes *[]int) [][]float64 {
 		if c.RoPE {
 			for t := range qkv {
 				for h := 0; h < 2*H; h++ { // the heads of q, then those of k
-					refRotate(qkv[t][h*d:(h+1)*d], t)
+					refRotateBase(qkv[t][h*d:(h+1)*d], t, c.RoPEBase)
 				}
 			}
 		}
@@ -215,11 +215,17 @@ func refForward(p *Params, seq []int, routes *[]int) [][]float64 {
 
 // refRotate applies RoPE's R_t to the head vector x in place, as the package comment writes it:
 // for i < d/2, θ_i = 10000^(−2i/d), the pair (x[i], x[i+d/2]) turns by the angle tθ_i.
-func refRotate(x []float64, t int) {
+func refRotate(x []float64, t int) { refRotateBase(x, t, 0) }
+
+// refRotateBase is refRotate with θ_i = base^(−2i/d) (10000 if base is 0).
+func refRotateBase(x []float64, t int, base float64) {
+	if base == 0 {
+		base = 10000
+	}
 	d := len(x)
 	half := d / 2
 	for i := 0; i < half; i++ {
-		a := float64(t) * math.Pow(10000, -2*float64(i)/float64(d))
+		a := float64(t) * math.Pow(base, -2*float64(i)/float64(d))
 		c, s := math.Cos(a), math.Sin(a)
 		x[i], x[i+half] = x[i]*c-x[i+half]*s, x[i+half]*c+x[i]*s
 	}

@@ -31,7 +31,7 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// ropeBase is the base of the rotary frequencies, θ_i = ropeBase^(−2i/d): RoFormer's, and the
+// ropeBase is the default base of the rotary frequencies, θ_i = base^(−2i/d): RoFormer's, and the
 // rope_theta of Hugging Face's Llama configs by default.
 const ropeBase = 10000
 
@@ -39,15 +39,21 @@ const ropeBase = 10000
 // d/2, row-major by position. The angles are computed in float64, then stored as float32.
 type ropeTable struct {
 	n, d     int
+	base     float64 // as configured: 0 means ropeBase
 	cos, sin []float32
 }
 
-// newRopeTable returns the table for n positions of head dimension d (even).
-func newRopeTable(n, d int) *ropeTable {
+// newRopeTable returns the table for n positions of head dimension d (even) and frequency base
+// (ropeBase if base is 0).
+func newRopeTable(n, d int, configured float64) *ropeTable {
+	base := configured
+	if base == 0 {
+		base = ropeBase
+	}
 	half := d / 2
-	tb := &ropeTable{n: n, d: d, cos: make([]float32, n*half), sin: make([]float32, n*half)}
+	tb := &ropeTable{n: n, d: d, base: configured, cos: make([]float32, n*half), sin: make([]float32, n*half)}
 	for i := 0; i < half; i++ {
-		theta := math.Pow(ropeBase, -2*float64(i)/float64(d))
+		theta := math.Pow(base, -2*float64(i)/float64(d))
 		for t := 0; t < n; t++ {
 			a := float64(t) * theta
 			tb.cos[t*half+i] = float32(math.Cos(a))

@@ -16,7 +16,7 @@ func TestRoPERotate(t *testing.T) {
 	// d = 4, t = 1: θ_0 = 1, θ_1 = 10000^(-1/2) = 0.01.
 	c0, s0, c1, s1 := math.Cos(1), math.Sin(1), math.Cos(0.01), math.Sin(0.01)
 	x := []float32{1, 2, 3, 4}
-	newRopeTable(2, 4).rotate(x, 1, false)
+	newRopeTable(2, 4, 0).rotate(x, 1, false)
 	for i, want := range []float64{1*c0 - 3*s0, 2*c1 - 4*s1, 3*c0 + 1*s0, 4*c1 + 2*s1} {
 		if math.Abs(float64(x[i])-want) > 1e-6 {
 			t.Errorf("rotate([1 2 3 4], t=1)[%d] = %v; want %v", i, x[i], want)
@@ -25,7 +25,7 @@ func TestRoPERotate(t *testing.T) {
 
 	rng := rand.New(rand.NewPCG(1, 1))
 	for _, tc := range []struct{ d, n, t int }{{2, 1, 0}, {2, 5, 4}, {4, 8, 7}, {16, 12, 3}, {32, 32, 31}, {128, 512, 511}} {
-		tab := newRopeTable(tc.n, tc.d)
+		tab := newRopeTable(tc.n, tc.d, 0)
 		x := make([]float32, tc.d)
 		ref := make([]float64, tc.d)
 		for i := range x {
@@ -72,7 +72,7 @@ func TestRoPERelative(t *testing.T) {
 		return s
 	}
 	for _, d := range []int{2, 8, 32} {
-		tab := newRopeTable(n, d)
+		tab := newRopeTable(n, d, 0)
 		for _, pos := range []struct{ t, s int }{{0, 0}, {3, 0}, {0, 3}, {5, 2}, {7, 7}, {1, 9}} {
 			q, k := make([]float32, d), make([]float32, d)
 			for i := range q {
@@ -240,6 +240,11 @@ func TestRoPEValidate(t *testing.T) {
 		{Config{Vocab: 2, Ctx: 3, DModel: 12, Heads: 4, Layers: 1, DFF: 1, RoPE: true}, "model: RoPE needs an even head dimension, but DModel 12 / Heads 4 = 3 is odd"},
 		{Config{Vocab: 2, Ctx: 3, DModel: 4, Heads: 4, Layers: 1, DFF: 1, RoPE: true}, "DModel 4 / Heads 4 = 1 is odd"},
 		{Config{Vocab: 2, Ctx: 3, DModel: 10, Heads: 4, Layers: 1, DFF: 1, RoPE: true}, "not divisible"},
+		{Config{Vocab: 2, Ctx: 3, DModel: 8, Heads: 4, Layers: 1, DFF: 1, RoPE: true, RoPEBase: 100}, ""},
+		{Config{Vocab: 2, Ctx: 3, DModel: 8, Heads: 4, Layers: 1, DFF: 1, RoPE: true, RoPEBase: 1}, "RoPEBase 1"},
+		{Config{Vocab: 2, Ctx: 3, DModel: 8, Heads: 4, Layers: 1, DFF: 1, RoPE: true, RoPEBase: math.NaN()}, "RoPEBase NaN"},
+		{Config{Vocab: 2, Ctx: 3, DModel: 8, Heads: 4, Layers: 1, DFF: 1, RoPE: true, RoPEBase: math.Inf(1)}, "RoPEBase +Inf"},
+		{Config{Vocab: 2, Ctx: 3, DModel: 8, Heads: 4, Layers: 1, DFF: 1, RoPEBase: 100}, "needs RoPE"},
 		{withRoPE(Config{Vocab: 2, Ctx: 3, DModel: 6, Heads: 2, Layers: 1, Experts: 2, TopK: 1, ExpertDFF: 4}), "DModel 6 / Heads 2 = 3 is odd"},
 		// RelBias has no constraint of its own; with RoPE, RoPE's hold.
 		{Config{Vocab: 2, Ctx: 3, DModel: 12, Heads: 4, Layers: 1, DFF: 1, RelBias: true}, ""},

@@ -283,8 +283,8 @@ func (s *Sampler) reserve(n, longest int) {
 	if len(s.probs) < c.Vocab {
 		s.probs = make([]float64, c.Vocab)
 	}
-	if d := c.DModel / c.Heads; c.RoPE && (s.rope == nil || s.rope.n != c.Ctx || s.rope.d != d) {
-		s.rope = newRopeTable(c.Ctx, d)
+	if d := c.DModel / c.Heads; c.RoPE && (s.rope == nil || s.rope.n != c.Ctx || s.rope.d != d || s.rope.base != c.RoPEBase) {
+		s.rope = newRopeTable(c.Ctx, d, c.RoPEBase)
 	}
 	for k := range s.parts {
 		ps := &s.parts[k]

@@ -71,6 +71,7 @@ func TestSamplerAgreesWithGraphAndReference(t *testing.T) {
 		{"tiny", tinyConfig()}, {"default", DefaultConfig()}, {"tiny-rope", withRoPE(tinyConfig())}, {"default-rope", withRoPE(DefaultConfig())},
 		{"tiny-relbias", withRelBias(tinyConfig())}, {"default-relbias", withRelBias(DefaultConfig())},
 		{"tiny-relbias-rope", withRoPE(withRelBias(tinyConfig()))},
+		{"tiny-rope-base30", func() Config { c := withRoPE(tinyConfig()); c.RoPEBase = 30; return c }()},
 	} {
 		t.Run(tc.name, func(t *testing.T) { testSamplerAgrees(t, tc.cfg, 0.1) })
 	}

@@ -185,6 +185,7 @@ func bindConfig(fs *flag.FlagSet, cfg *trainer.Config) {
 	fs.IntVar(&cfg.Model.DFF, "d-ff", cfg.Model.DFF, "MLP hidden width")
 	fs.IntVar(&cfg.Model.Ctx, "ctx", cfg.Model.Ctx, "context length (positions)")
 	fs.BoolVar(&cfg.Model.RoPE, "rope", cfg.Model.RoPE, "rotary position embeddings on queries and keys instead of learned absolute positions")
+	fs.Float64Var(&cfg.Model.RoPEBase, "rope-base", cfg.Model.RoPEBase, "base of -rope's frequencies (0: RoFormer's 10000)")
 	fs.BoolVar(&cfg.Model.RelBias, "relbias", cfg.Model.RelBias, "a learned bias per attention head and distance (T5's relative bias, unbucketed) instead of learned absolute positions")
 	fs.IntVar(&cfg.Model.Experts, "experts", cfg.Model.Experts, "routed experts per layer (0: dense MLP; see -moe)")
 	fs.IntVar(&cfg.Model.SharedExperts, "shared-experts", cfg.Model.SharedExperts, "shared experts per layer, with -experts")
