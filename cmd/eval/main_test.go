@@ -11,11 +11,15 @@ import (
 	"mathzero/trainer"
 )
 
-// trainedRun trains a tiny run for a step and returns its folder.
-func trainedRun(t *testing.T) string {
+// trainedRun trains a tiny run for a step and returns its folder; edit, if any, changes its
+// configuration first.
+func trainedRun(t *testing.T, edit ...func(*trainer.Config)) string {
 	t.Helper()
 	cfg := trainer.Default()
 	cfg.Steps, cfg.Prompts, cfg.G, cfg.EvalSize = 1, 2, 2, 5
+	for _, e := range edit {
+		e(&cfg)
+	}
 	tr, err := trainer.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -173,17 +177,7 @@ func TestEvalSuite(t *testing.T) {
 // A policy trained in the column layout is scored in it; a problem wider than its columns is an
 // error naming the file and the width, not a prompt it was never shown.
 func TestEvalColumns(t *testing.T) {
-	cfg := trainer.Default()
-	cfg.Steps, cfg.Prompts, cfg.G, cfg.EvalSize = 1, 2, 2, 5
-	cfg.Columns = 2
-	tr, err := trainer.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	if err := tr.Run(t.Context(), dir, nil); err != nil {
-		t.Fatal(err)
-	}
+	dir := trainedRun(t, func(c *trainer.Config) { c.Columns = 2 })
 	data := filepath.Join(t.TempDir(), "wide.jsonl")
 	if err := os.WriteFile(data, []byte(`{"context": "\n\nQ: What is 98 plus 45?\n\nA:", "completion": " 143"}
 {"context": "\n\nQ: What is 198 plus 45?\n\nA:", "completion": " 243"}
