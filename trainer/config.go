@@ -228,7 +228,7 @@ func (c Config) validateFields() error {
 	// the first skills only, silently.
 	if c.Tutor == AdaptiveTutor && c.EvalEvery == 0 && c.SaveEvery == 0 {
 		for _, s := range c.Skills {
-			if len(tutor.Prerequisites(s, c.Skills)) > 0 {
+			if len(tutor.Prerequisites(s, c.Skills, c.Width)) > 0 {
 				return fmt.Errorf("trainer: config eval_every: the adaptive tutor unlocks %s on held-out measurements, and eval_every and save_every are both 0", s)
 			}
 		}
@@ -488,7 +488,7 @@ func (k *TutorKind) UnmarshalText(b []byte) error {
 
 // newTutor builds the configured tutor.
 func (c Config) newTutor() (tutor.Tutor, error) {
-	o := tutor.Options{Skills: c.Skills, Curriculum: c.Curriculum, Mastery: c.Mastery, Review: c.Review, Frontier: c.Frontier}
+	o := tutor.Options{Skills: c.Skills, Curriculum: c.Curriculum, Mastery: c.Mastery, Review: c.Review, Frontier: c.Frontier, Width: c.Width}
 	if c.Tutor == UniformTutor {
 		return tutor.NewUniform(o)
 	}

@@ -69,6 +69,10 @@ type Options struct {
 	// of a skill at once can wreck it: measured, add2 fell from 91% to 18% held-out within 100
 	// steps of unlocking four skills beside it.
 	Frontier int
+	// Width, when positive, is the width every addition and subtraction of at most that many
+	// digits is posed at (the trainer's Config.Width): they share one layout, so the narrower
+	// ones build on the widest of their operation posed at it (see Prerequisites).
+	Width int
 }
 
 // Window is the number of steps of sampled accuracy the carry ladder averages.
@@ -436,32 +440,55 @@ func NewAdaptive(o Options) (*Adaptive, error) {
 	}
 	a := &Adaptive{b}
 	for _, r := range a.recs {
-		if len(Prerequisites(r.skill, o.Skills)) > 0 {
+		if len(Prerequisites(r.skill, o.Skills, o.Width)) > 0 {
 			r.Status = Locked
 		}
 	}
 	return a, nil
 }
 
-// Prerequisites returns the skills of list that s builds on: the same operation at the next
-// narrower width present (add2 for add3, or add1 if there is no add2); for the composite
+// Prerequisites returns the skills of list that s builds on, when additions and subtractions of
+// at most width digits are posed at that width (0: each at its own): the same operation at the
+// next narrower width present (add2 for add3, or add1 if there is no add2); for the composite
 // (a op b) op c, the one-digit add, sub and mul present. A skill with none of those (a digit sum,
 // the narrowest width of an operation) builds on the first skill of the list, the foundation,
 // which alone has no prerequisite: a policy from random weights learns one skill at a time far
 // faster than several at once (measured: add2 alone reaches 99% in 2,950 steps of 32 problems,
 // while four skills from the start left add2 at 6% after 4,500).
-func Prerequisites(s arith.Skill, list []arith.Skill) []arith.Skill {
-	out := prerequisites(s, list)
-	if len(out) == 0 && len(list) > 0 && s != list[0] {
+//
+// At a width the order turns round: an addition or subtraction posed at it builds on the widest
+// of its operation posed there (add2 on add5 at width 5), which builds on what lies outside the
+// width as above. A narrow problem is then a wide one with leading zeros: the wide skill
+// teaches every column, the narrow one only where to stop, while learnt from random weights the
+// narrow skill's few digits drown among the padding zeros.
+func Prerequisites(s arith.Skill, list []arith.Skill, width int) []arith.Skill {
+	if len(list) == 0 || s == list[0] {
+		return nil // the foundation, even when the rules above would give it one (add1 before add2)
+	}
+	out := prerequisites(s, list, width)
+	if len(out) == 0 {
 		out = append(out, list[0])
 	}
 	return out
 }
 
-func prerequisites(s arith.Skill, list []arith.Skill) []arith.Skill {
+func prerequisites(s arith.Skill, list []arith.Skill, width int) []arith.Skill {
 	var out []arith.Skill
 	switch s.Kind {
 	case arith.Add, arith.Sub, arith.Mul:
+		if posed := func(k arith.Skill) bool { return k.Kind != arith.Mul && k.Digits <= width }; posed(s) {
+			// Everything narrower of its kind is posed too, and builds on the widest.
+			widest := s
+			for _, k := range list {
+				if k.Kind == s.Kind && posed(k) && k.Digits > widest.Digits {
+					widest = k
+				}
+			}
+			if widest != s {
+				out = append(out, widest)
+			}
+			return out
+		}
 		best := arith.Skill{}
 		for _, k := range list {
 			if k.Kind == s.Kind && k.Digits < s.Digits && k.Digits > best.Digits {
@@ -577,7 +604,7 @@ func (a *Adaptive) Measured(acc map[arith.Skill]float64) {
 					continue
 				}
 				ready := true
-				for _, p := range Prerequisites(r.skill, a.opts.Skills) {
+				for _, p := range Prerequisites(r.skill, a.opts.Skills, a.opts.Width) {
 					ready = ready && a.recs[a.index[p]].Status == Mastered
 				}
 				if ready {

@@ -76,15 +76,89 @@ func TestPrerequisites(t *testing.T) {
 		{"sub3", "sub2"}, // not in the list itself: still answers
 	} {
 		var got []string
-		for _, p := range Prerequisites(sk(t, tc.skill), list) {
+		for _, p := range Prerequisites(sk(t, tc.skill), list, 0) {
 			got = append(got, p.String())
 		}
 		if strings.Join(got, ",") != tc.want {
 			t.Errorf("Prerequisites(%s) = %v; want %q", tc.skill, got, tc.want)
 		}
 	}
-	if got := Prerequisites(sk(t, "comp1"), skills(t, "add2,comp1")); len(got) != 1 || got[0] != sk(t, "add2") {
+	if got := Prerequisites(sk(t, "comp1"), skills(t, "add2,comp1"), 0); len(got) != 1 || got[0] != sk(t, "add2") {
 		t.Errorf("comp1 with no one-digit skills listed: %v; want the foundation add2", got)
+	}
+}
+
+// At a shared width the narrower additions and subtractions build on the widest posed at it.
+func TestPrerequisitesAtWidth(t *testing.T) {
+	list := skills(t, "add5,add2,add3,add4,sub5,sub2,mul1,comp1,dsum4,mul2,add6")
+	for _, tc := range []struct {
+		skill, want string
+		width       int
+	}{
+		{"add5", "", 5}, // the foundation
+		{"add2", "add5", 5},
+		{"add3", "add5", 5}, // not add2: both are add5 with leading zeros
+		{"add4", "add5", 5},
+		{"sub5", "add5", 5}, // the widest subtraction: nothing narrower outside the width
+		{"sub2", "sub5", 5},
+		{"sub3", "sub5", 5}, // not in the list itself: still answers
+		{"add6", "add5", 5}, // wider than the width: the next narrower, as without one
+		{"mul2", "mul1", 5}, // products are never padded
+		{"comp1", "mul1", 5},
+		{"add3", "add5", 3}, // the widest at width 3, with nothing narrower outside it: the foundation
+		{"add2", "add3", 3},
+		{"add4", "add3", 3},
+		{"add2", "add5", 0}, // no width: the narrowest builds on the foundation
+		{"add3", "add2", 0},
+	} {
+		var got []string
+		for _, p := range Prerequisites(sk(t, tc.skill), list, tc.width) {
+			got = append(got, p.String())
+		}
+		if strings.Join(got, ",") != tc.want {
+			t.Errorf("width %d: Prerequisites(%s) = %v; want %q", tc.width, tc.skill, got, tc.want)
+		}
+	}
+	// The foundation has none even where the rules would give it one, so nothing waits on itself:
+	// at width 2, add1 (first in the list) would build on add2, the widest addition posed there,
+	// which builds on the foundation.
+	narrowFirst := skills(t, "add1,sub1,add2,comp1")
+	for _, tc := range []struct {
+		skill, want string
+		width       int
+	}{
+		{"add1", "", 2},
+		{"add2", "add1", 2},
+		{"sub1", "add1", 2},
+		{"comp1", "add1,sub1", 2},
+		{"add2", "", 0}, // a list written widest first, without a width
+	} {
+		list := narrowFirst
+		if tc.width == 0 {
+			list = skills(t, "add2,add1")
+		}
+		var got []string
+		for _, p := range Prerequisites(sk(t, tc.skill), list, tc.width) {
+			got = append(got, p.String())
+		}
+		if strings.Join(got, ",") != tc.want {
+			t.Errorf("width %d: Prerequisites(%s) = %v; want %q", tc.width, tc.skill, got, tc.want)
+		}
+	}
+	// The adaptive tutor follows it: add5 alone first, then the rest of the width in list order.
+	tu := mustAdaptive(t, Options{Skills: skills(t, "add5,add2,add3,sub5"), Mastery: 0.9, Frontier: 1, Width: 5})
+	want := map[string]Status{"add5": Learning, "add2": Locked, "add3": Locked, "sub5": Locked}
+	if got := status(tu); !reflect.DeepEqual(got, want) {
+		t.Fatalf("width 5, at the start: %v; want %v", got, want)
+	}
+	tu.Measured(map[arith.Skill]float64{sk(t, "add5"): 0.92})
+	want = map[string]Status{"add5": Mastered, "add2": Learning, "add3": Locked, "sub5": Locked}
+	if got := status(tu); !reflect.DeepEqual(got, want) {
+		t.Fatalf("width 5, add5 at 92%%: %v; want %v", got, want)
+	}
+	tu.Measured(map[arith.Skill]float64{sk(t, "add2"): 0.95})
+	if got := status(tu); got["add3"] != Learning || got["sub5"] != Locked {
+		t.Errorf("width 5, add2 at 95%%: %v; want add3 learning, sub5 locked (frontier 1)", got)
 	}
 }
 
