@@ -91,7 +91,10 @@ type Config struct {
 	// (warm-up-stable-decay; DecayFraction 1 is nanoGPT's cosine after warm-up, MinLR = LR or
 	// DecayFraction 0 holds LR throughout). Held at 1e-3 to the end, the default run's
 	// held-out accuracy still swung between 90% and 100% from one evaluation to the next;
-	// decaying the whole run slowed it from the start [1e-4, 0.2].
+	// decaying the whole run slowed it from the start [1e-4, 0.2]. With a time budget
+	// (Minutes) the decay also starts when the last DecayFraction of the minutes begins,
+	// whichever comes first, so a run the clock ends still ends decayed (the schedule of a run
+	// with Minutes then depends on the machine's speed, as its last step already does).
 	MinLR         float64 `json:"min_lr"`
 	DecayFraction float64 `json:"decay_fraction"`
 	// Beta1 and Beta2 are Adam's moment decays [0.9, 0.999].
@@ -343,18 +346,25 @@ func (c Config) Prompt(p arith.Problem) []arith.Token {
 	return arith.EncodeWidth(c.Pose(p), c.Width)
 }
 
-// lrAt is the learning rate of step (counted from 0): a linear warm-up to LR over Warmup steps,
-// LR until the last DecayFraction of Steps, then a half cosine that reaches MinLR on the last step.
-func (c Config) lrAt(step int) float64 {
+// lrAt is the learning rate of step (counted from 0), used being the fraction of the time budget
+// spent (0 without one): a linear warm-up to LR over Warmup steps, LR until the last DecayFraction
+// of Steps or of the budget, then a half cosine that reaches MinLR on the last step or at the
+// budget's end, whichever is further along.
+func (c Config) lrAt(step int, used float64) float64 {
 	if step < c.Warmup {
 		return c.LR * float64(step+1) / float64(c.Warmup)
 	}
-	start := max(c.Warmup, c.Steps-int(math.Round(c.DecayFraction*float64(c.Steps))))
-	if step < start {
+	done := -1.0 // how far through the decay; negative before it starts
+	if start := max(c.Warmup, c.Steps-int(math.Round(c.DecayFraction*float64(c.Steps)))); step >= start {
+		last := c.Steps - 1 // the step that ends at MinLR
+		done = math.Min(1, float64(step-start)/float64(max(1, last-start)))
+	}
+	if c.DecayFraction > 0 && used > 1-c.DecayFraction {
+		done = max(done, math.Min(1, (used-(1-c.DecayFraction))/c.DecayFraction))
+	}
+	if done < 0 {
 		return c.LR
 	}
-	last := c.Steps - 1 // the step that ends at MinLR
-	done := math.Min(1, float64(step-start)/float64(max(1, last-start)))
 	return c.MinLR + (c.LR-c.MinLR)*0.5*(1+math.Cos(math.Pi*done))
 }
 

@@ -103,7 +103,7 @@ func TestLRSchedule(t *testing.T) {
 		{500, 1e-4},       // a run extended past Steps stays there
 		{35, 8.681981e-4}, // a quarter down: MinLR + (LR-MinLR)(1+cos(π/4))/2
 	} {
-		if got := c.lrAt(tc.step); math.Abs(got-tc.want) > 1e-9 {
+		if got := c.lrAt(tc.step, 0); math.Abs(got-tc.want) > 1e-9 {
 			t.Errorf("lrAt(%d) = %.7g, want %.7g", tc.step, got, tc.want)
 		}
 	}
@@ -117,7 +117,7 @@ func TestLRSchedule(t *testing.T) {
 		{82, 5.5e-4}, // half way through the decay
 		{109, 1e-4},  // the last step
 	} {
-		if got := c.lrAt(tc.step); math.Abs(got-tc.want) > 1e-9 {
+		if got := c.lrAt(tc.step, 0); math.Abs(got-tc.want) > 1e-9 {
 			t.Errorf("decay fraction 0.5: lrAt(%d) = %.7g, want %.7g", tc.step, got, tc.want)
 		}
 	}
@@ -126,14 +126,39 @@ func TestLRSchedule(t *testing.T) {
 	for _, d := range []struct{ minLR, frac float64 }{{c.LR, 0.5}, {1e-4, 0}} {
 		c.MinLR, c.DecayFraction = d.minLR, d.frac
 		for _, step := range []int{9, 50, 109} {
-			if got := c.lrAt(step); got != c.LR {
+			if got := c.lrAt(step, 0); got != c.LR {
 				t.Errorf("min_lr %g, decay_fraction %g: lrAt(%d) = %g, want %g", d.minLR, d.frac, step, got, c.LR)
 			}
 		}
 	}
+	// With a time budget the decay follows whichever of the steps and the clock is further on.
+	c.MinLR, c.DecayFraction = 1e-4, 0.2
+	for _, tc := range []struct {
+		step       int
+		used, want float64
+	}{
+		{50, 0.5, 1e-3},           // neither has reached its last fifth
+		{50, 0.8, 1e-3},           // the clock's decay starts at 0.8 of the budget
+		{50, 0.9, 5.5e-4},         // half way through the clock's decay
+		{50, 1.0, 1e-4},           // the budget's end is MinLR
+		{50, 1.3, 1e-4},           // and a step past it stays there
+		{99, 0.9, 5.1637146e-04},  // the steps are further on: 11/21 through 88..109
+		{99, 0.95, 2.3180195e-04}, // the clock is further on: 3/4 through its decay
+		{5, 0.99, 6e-4},           // warm-up comes first whatever the clock
+	} {
+		if got := c.lrAt(tc.step, tc.used); math.Abs(got-tc.want) > 1e-9 {
+			t.Errorf("time budget: lrAt(%d, %g) = %.7g, want %.7g", tc.step, tc.used, got, tc.want)
+		}
+	}
+	// No decay ignores the clock too.
+	c.DecayFraction = 0
+	if got := c.lrAt(50, 0.99); got != c.LR {
+		t.Errorf("decay_fraction 0: lrAt(50, 0.99) = %g, want %g", got, c.LR)
+	}
+
 	// A run without warm-up starts at the peak.
 	c.Warmup, c.MinLR, c.DecayFraction = 0, 0, 1
-	if got := c.lrAt(0); got != c.LR {
+	if got := c.lrAt(0, 0); got != c.LR {
 		t.Errorf("no warm-up: lrAt(0) = %g, want %g", got, c.LR)
 	}
 }

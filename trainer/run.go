@@ -52,6 +52,9 @@ func (t *Trainer) Run(ctx context.Context, runDir string, report func(Stats)) er
 		if ctx.Err() != nil {
 			break
 		}
+		if t.cfg.Minutes > 0 {
+			t.budgetUsed = time.Since(start).Minutes() / t.cfg.Minutes
+		}
 		st, err := t.Step()
 		if err != nil {
 			if rerr := (*RewardError)(nil); errors.As(err, &rerr) { // save the last good state, then stop

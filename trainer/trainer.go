@@ -63,8 +63,9 @@ type Trainer struct {
 	problemRNG, sampleRNG *rand.Rand
 
 	step       int
-	sequences  int // completions sampled so far
-	stepTokens int // answer tokens sampled in the step in flight
+	sequences  int     // completions sampled so far
+	budgetUsed float64 // fraction of Config.Minutes spent, set by Run before each step (0 outside it)
+	stepTokens int     // answer tokens sampled in the step in flight
 
 	// β_u now: Config.UniformKL, raised while entropy is under Config.TargetEntropy.
 	uniformKL float64
@@ -248,7 +249,7 @@ func (t *Trainer) Step() (Stats, error) {
 
 	// 5. Forward, backward and AdamW, μ times over the same rollouts.
 	updateStart := time.Now()
-	lr := cfg.lrAt(t.step)
+	lr := cfg.lrAt(t.step, t.budgetUsed)
 	loss, gradNorm, err := t.update(in, lr)
 	if err != nil {
 		return Stats{}, err
