@@ -320,13 +320,16 @@ func (c Config) shapes() (maxNew, seqLen int) {
 	return maxNew, prompt + maxNew - 1
 }
 
-// SkillShape returns the length of the run's prompts of skill s and the most tokens a right
-// answer of s takes, as the run writes them (Width, Columns).
+// SkillShape returns the length of the run's prompts of skill s and the most tokens the run lets
+// an answer of s take (Width, Columns). At Width a problem is posed as one of that width, so its
+// answer may be written as wide: a policy that learnt 5-digit sums writes 12+34 at width 5 as
+// "64000$", which is 46 (zeros above an answer's digits are read for their value).
 func (c Config) SkillShape(s arith.Skill) (prompt, answer int) {
 	if c.Columns > 0 && (s.Kind == arith.Add || s.Kind == arith.Sub) {
 		return 2*c.Columns + 3, c.Columns + 3
 	}
-	return s.Widen(c.Width).PromptLen(), s.MaxAnswerLen()
+	w := s.Widen(c.Width)
+	return w.PromptLen(), w.MaxAnswerLen()
 }
 
 // Pose returns p as the run poses it: an addition or subtraction in the column layout at width

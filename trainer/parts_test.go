@@ -288,3 +288,27 @@ func TestDecodeConfigUnknownField(t *testing.T) {
 		}
 	}
 }
+
+// At Width every addition and subtraction is posed, and may be answered, as one of that width;
+// other kinds keep their own shape.
+func TestSkillShapeWidth(t *testing.T) {
+	cfg := Default()
+	cfg.Width = 5
+	for _, tc := range []struct {
+		s              string
+		prompt, answer int
+	}{
+		{"add2", 13, 7}, // ^00012+00034= ; up to 199998 and End
+		{"sub2", 13, 7}, // up to 5 complement digits, '-', End
+		{"add6", 15, 8}, // wider than Width: its own shape
+		{"mul1", 5, 3},  // ^5*8= ; 81 and End
+	} {
+		sk, err := arith.ParseSkill(tc.s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p, a := cfg.SkillShape(sk); p != tc.prompt || a != tc.answer {
+			t.Errorf("width 5: SkillShape(%s) = %d, %d; want %d, %d", tc.s, p, a, tc.prompt, tc.answer)
+		}
+	}
+}

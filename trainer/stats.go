@@ -204,7 +204,8 @@ func (t *Trainer) Evaluate() ([]SkillAccuracy, error) {
 }
 
 // Greedy decodes each problem's prompt, as cfg writes it (Config.Prompt), greedily with the
-// sampler and checks the answer's value exactly. It keeps the first keepMistakes wrong answers.
+// sampler, up to the run's answer cap for its skill (Config.SkillShape), and checks the answer's
+// value exactly. It keeps the first keepMistakes wrong answers.
 func Greedy(s *model.Sampler, cfg Config, problems []arith.Problem, keepMistakes int) (SkillAccuracy, error) {
 	var acc SkillAccuracy
 	const chunk = 512 // bounds the sampler's KV cache
@@ -214,7 +215,8 @@ func Greedy(s *model.Sampler, cfg Config, problems []arith.Problem, keepMistakes
 		maxNew := 0
 		for i, p := range ps {
 			prompts[i] = arith.IDs(cfg.Prompt(p))
-			maxNew = max(maxNew, cfg.Pose(p).AnswerLen())
+			_, a := cfg.SkillShape(p.Skill)
+			maxNew = max(maxNew, a)
 		}
 		samples, err := s.Generate(prompts, maxNew, 0, int(arith.End), nil)
 		if err != nil {
