@@ -9,6 +9,7 @@ import (
 	"mathzero/env/arith"
 	"mathzero/model"
 	"mathzero/reward"
+	"mathzero/tutor"
 )
 
 // TestMixedSkillsStep: skills with different prompt and answer lengths share one batch; every
@@ -309,6 +310,35 @@ func TestSkillShapeWidth(t *testing.T) {
 		}
 		if p, a := cfg.SkillShape(sk); p != tc.prompt || a != tc.answer {
 			t.Errorf("width 5: SkillShape(%s) = %d, %d; want %d, %d", tc.s, p, a, tc.prompt, tc.answer)
+		}
+	}
+}
+
+// The run's width reaches the tutor: at width 5 add2 and add3 both build on add5.
+func TestTutorGetsWidth(t *testing.T) {
+	cfg := Default()
+	cfg.Skills = Skills{{Kind: arith.Add, Digits: 5}, {Kind: arith.Add, Digits: 2}, {Kind: arith.Add, Digits: 3}}
+	for _, tc := range []struct {
+		width int
+		want  string // the learning skills once add5 is mastered
+	}{
+		{5, "add2,add3"},
+		{0, "add2"}, // add3 builds on add2
+	} {
+		cfg.Width = tc.width
+		tu, err := cfg.newTutor()
+		if err != nil {
+			t.Fatal(err)
+		}
+		tu.Measured(map[arith.Skill]float64{cfg.Skills[0]: 1})
+		var learning []string
+		for _, r := range tu.Report() {
+			if r.Status == tutor.Learning {
+				learning = append(learning, r.Name)
+			}
+		}
+		if got := strings.Join(learning, ","); got != tc.want {
+			t.Errorf("width %d, add5 mastered: learning %s; want %s", tc.width, got, tc.want)
 		}
 	}
 }
