@@ -20,8 +20,9 @@ type Config struct {
 	// Skills are the problem kinds practised, easiest first (the tutor's prerequisite order) [add2].
 	Skills Skills `json:"skills"`
 	// Width pads every addition and subtraction prompt's operands to at least this many digits, so
-	// that all widths share positions and what is learnt about a column carries over to wider
-	// numbers (arith.EncodeWidth); 0 writes each skill at its own width [0].
+	// that all widths share positions and what is learnt about a column carries over between
+	// widths (arith.EncodeWidth); the adaptive tutor then teaches the widest of them first and the
+	// narrower ones on it (tutor.Prerequisites). 0 writes each skill at its own width [0].
 	Width int `json:"width"`
 	// Columns, when positive, poses every addition and subtraction in the column layout at this
 	// width (arith.EncodeColumns, arith.Expected): operands least significant digit first, both
