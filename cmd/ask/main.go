@@ -125,7 +125,7 @@ func (a *asker) answer(q string) error {
 		}
 	}
 	prompt := a.cfg.Prompt(p)
-	maxNew := a.cfg.Pose(p).AnswerLen()
+	_, maxNew := a.cfg.SkillShape(p.Skill) // the run's cap, as in its rollouts and held-out checks
 	if n := len(prompt) + maxNew; n > a.cfg.Model.Ctx {
 		return fmt.Errorf("%s is %s, which needs %d positions; the model has %d", p, p.Skill, n, a.cfg.Model.Ctx)
 	}

@@ -245,7 +245,8 @@ func score(s *model.Sampler, cfg trainer.Config, name string, problems []arith.P
 		if k := p.Skill.Kind; cfg.Columns > 0 && (k == arith.Add || k == arith.Sub) && cfg.Pose(p).Columns == 0 {
 			return result{}, fmt.Errorf("%s: %s has %d-digit operands, wider than the policy's -columns %d", name, p, p.Skill.Digits, cfg.Columns)
 		}
-		if n := len(cfg.Prompt(p)) + cfg.Pose(p).AnswerLen(); n > cfg.Model.Ctx {
+		_, answer := cfg.SkillShape(p.Skill) // Greedy's cap
+		if n := len(cfg.Prompt(p)) + answer; n > cfg.Model.Ctx {
 			return result{}, fmt.Errorf("%s: %s (%s) needs %d positions, the model has %d", name, p, p.Skill, n, cfg.Model.Ctx)
 		}
 	}
