@@ -19,10 +19,12 @@ type Config struct {
 	Model model.Config `json:"model"`
 	// Skills are the problem kinds practised, easiest first (the tutor's prerequisite order) [add2].
 	Skills Skills `json:"skills"`
-	// Width pads every addition and subtraction prompt's operands to at least this many digits, so
-	// that all widths share positions and what is learnt about a column carries over between
-	// widths (arith.EncodeWidth); the adaptive tutor then teaches the widest of them first and the
-	// narrower ones on it (tutor.Prerequisites). 0 writes each skill at its own width [0].
+	// Width poses every addition and subtraction of at most this many digits at this width
+	// (arith.Problem.AtWidth): operands zero-padded to Width digits, so that all widths share
+	// positions and what is learnt about a column carries over between widths, and answers of
+	// exactly Width+1 digits, so that no answer has to foresee where it stops. The adaptive tutor
+	// then teaches the widest of them first and the narrower ones on it (tutor.Prerequisites).
+	// 0 writes each skill at its own width [0].
 	Width int `json:"width"`
 	// Columns, when positive, poses every addition and subtraction in the column layout at this
 	// width (arith.EncodeColumns, arith.Expected): operands least significant digit first, both
@@ -321,20 +323,21 @@ func (c Config) shapes() (maxNew, seqLen int) {
 	return maxNew, prompt + maxNew - 1
 }
 
-// SkillShape returns the length of the run's prompts of skill s and the most tokens the run lets
-// an answer of s take (Width, Columns). At Width a problem is posed as one of that width, so its
-// answer may be written as wide: a policy that learnt 5-digit sums writes 12+34 at width 5 as
-// "64000$", which is 46 (zeros above an answer's digits are read for their value).
+// SkillShape returns the length of the run's prompts of skill s and the most tokens an answer of s
+// takes in the run (Width, Columns): at Width 5, 12+34 is "^00012+00034=" answered "640000$".
 func (c Config) SkillShape(s arith.Skill) (prompt, answer int) {
 	if c.Columns > 0 && (s.Kind == arith.Add || s.Kind == arith.Sub) {
 		return 2*c.Columns + 3, c.Columns + 3
 	}
 	w := s.Widen(c.Width)
+	if w != s || (c.Width == s.Digits && (s.Kind == arith.Add || s.Kind == arith.Sub)) {
+		return w.PromptLen(), c.Width + 3 // Width+1 digits, '-', End (arith.Problem.AtWidth)
+	}
 	return w.PromptLen(), w.MaxAnswerLen()
 }
 
 // Pose returns p as the run poses it: an addition or subtraction in the column layout at width
-// Columns when Columns > 0 (and p fits in it), else p unchanged. Rewards score the posed problem,
+// Columns when Columns > 0, or at width Width when Width > 0 (and p fits in it), else p unchanged. Rewards score the posed problem,
 // whose arith.Expected answer is the one the run teaches.
 func (c Config) Pose(p arith.Problem) arith.Problem {
 	if c.Columns > 0 {
@@ -342,12 +345,17 @@ func (c Config) Pose(p arith.Problem) arith.Problem {
 			return q
 		}
 	}
+	if c.Width > 0 {
+		if q, err := p.AtWidth(c.Width); err == nil {
+			return q
+		}
+	}
 	return p
 }
 
-// Prompt is the run's prompt for p: arith.EncodeWidth(c.Pose(p), Width).
+// Prompt is the run's prompt for p: arith.Encode(c.Pose(p)).
 func (c Config) Prompt(p arith.Problem) []arith.Token {
-	return arith.EncodeWidth(c.Pose(p), c.Width)
+	return arith.Encode(c.Pose(p))
 }
 
 // lrAt is the learning rate of step (counted from 0), used being the fraction of the time budget

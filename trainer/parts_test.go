@@ -290,8 +290,8 @@ func TestDecodeConfigUnknownField(t *testing.T) {
 	}
 }
 
-// At Width every addition and subtraction is posed, and may be answered, as one of that width;
-// other kinds keep their own shape.
+// At Width every addition and subtraction is posed, and answered, as one of that width; other
+// kinds keep their own shape.
 func TestSkillShapeWidth(t *testing.T) {
 	cfg := Default()
 	cfg.Width = 5
@@ -299,8 +299,9 @@ func TestSkillShapeWidth(t *testing.T) {
 		s              string
 		prompt, answer int
 	}{
-		{"add2", 13, 7}, // ^00012+00034= ; up to 199998 and End
-		{"sub2", 13, 7}, // up to 5 complement digits, '-', End
+		{"add2", 13, 8}, // ^00012+00034= ; six digits and End (arith.Problem.AtWidth)
+		{"sub2", 13, 8}, // six digits, '-', End
+		{"add5", 13, 8}, // as wide as Width: posed at it all the same
 		{"add6", 15, 8}, // wider than Width: its own shape
 		{"mul1", 5, 3},  // ^5*8= ; 81 and End
 	} {

@@ -731,22 +731,29 @@ func TestWiden(t *testing.T) {
 	}
 }
 
-// EncodeWidth must keep every answer and only move digits: the widened prompt decodes (by
+// AtWidth must keep every answer and only move digits: the prompt at a width decodes (by
 // ParseQuestion of its expression) to the same problem, and it has the widened skill's length.
-func TestEncodeWidthKeepsProblem(t *testing.T) {
+func TestAtWidthKeepsProblem(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, s := range AllSkills() {
+		if s.Kind != Add && s.Kind != Sub {
+			continue
+		}
 		for range 50 {
 			p := Generate(s, rng)
-			for _, w := range []int{0, 1, 3, 6, 7} {
-				ts := EncodeWidth(p, w)
+			for w := s.Digits; w <= s.Kind.MaxDigits(); w++ {
+				q, err := p.AtWidth(w)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ts := Encode(q)
 				if len(ts) != s.Widen(w).PromptLen() {
-					t.Fatalf("EncodeWidth(%v, %d) = %q: length %d, want %d", p, w, Render(ts), len(ts), s.Widen(w).PromptLen())
+					t.Fatalf("Encode(%v at width %d) = %q: length %d, want %d", p, w, Render(ts), len(ts), s.Widen(w).PromptLen())
 				}
 				expr := Render(ts[1 : len(ts)-1])
-				q, err := ParseQuestion(expr)
-				if err != nil || q.Answer != p.Answer || q.String() != p.String() {
-					t.Fatalf("EncodeWidth(%v, %d) = %q reads back as %v, %v", p, w, Render(ts), q, err)
+				r, err := ParseQuestion(expr)
+				if err != nil || r.Answer != p.Answer || r.String() != p.String() {
+					t.Fatalf("Encode(%v at width %d) = %q reads back as %v, %v", p, w, Render(ts), r, err)
 				}
 			}
 		}
@@ -786,9 +793,6 @@ func TestColumnsLayout(t *testing.T) {
 				if !WellWritten(p, want) || len(want) > p.AnswerLen() {
 					t.Fatalf("Expected(%v in columns %d) = %q: WellWritten %v, AnswerLen %d", p, w, Render(want), WellWritten(p, want), p.AnswerLen())
 				}
-				if got := EncodeWidth(p, 6); !slices.Equal(got, prompt) {
-					t.Fatalf("EncodeWidth(%v in columns %d, 6) = %q; the column layout fixes the width: want %q", p, w, Render(got), Render(prompt))
-				}
 			}
 		}
 	}
@@ -799,7 +803,8 @@ func TestColumnsLayout(t *testing.T) {
 	}
 }
 
-func TestInColumns(t *testing.T) {
+// InColumns and AtWidth pose the same problems at the same widths, and refuse the same ones.
+func TestInColumnsAtWidth(t *testing.T) {
 	tests := []struct {
 		q       string
 		w       int
@@ -809,10 +814,10 @@ func TestInColumns(t *testing.T) {
 		{"7+45", 6, ""},
 		{"7+45", 0, ""},
 		{"40649-78746", 5, ""},
-		{"7+45", 1, "width 1"},        // an operand is wider
-		{"7+45", 7, "width 7"},        // past add's widest
-		{"40649-78746", 4, "width 4"}, //
-		{"7+45", -1, "width -1"},
+		{"7+45", 1, " 1: want 2 to 6"},        // an operand is wider
+		{"7+45", 7, " 7: want 2 to 6"},        // past add's widest
+		{"40649-78746", 4, " 4: want 5 to 6"}, //
+		{"7+45", -1, " -1: want"},
 		{"5*8", 2, "only addition and subtraction"},
 		{"(1+2)*3", 1, "only addition and subtraction"},
 		{"#8606", 4, "only addition and subtraction"},
@@ -822,22 +827,80 @@ func TestInColumns(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		q, err := p.InColumns(tt.w)
-		if tt.errPart == "" {
-			if err != nil || q.Columns != tt.w || q.Answer != p.Answer || q.Skill != p.Skill {
-				t.Errorf("%s.InColumns(%d) = %+v, %v; want Columns %d, same problem", tt.q, tt.w, q, err, tt.w)
+		for _, pose := range []struct {
+			name string
+			f    func(int) (Problem, error)
+			got  func(Problem) int
+		}{
+			{"InColumns", p.InColumns, func(q Problem) int { return q.Columns }},
+			{"AtWidth", p.AtWidth, func(q Problem) int { return q.Width }},
+		} {
+			q, err := pose.f(tt.w)
+			if tt.errPart == "" {
+				if err != nil || pose.got(q) != tt.w || q.Answer != p.Answer || q.Skill != p.Skill || q.Columns+q.Width != tt.w {
+					t.Errorf("%s.%s(%d) = %+v, %v; want it posed at %d, same problem", tt.q, pose.name, tt.w, q, err, tt.w)
+				}
+				continue
 			}
-			continue
-		}
-		if err == nil || !strings.Contains(err.Error(), tt.errPart) {
-			t.Errorf("%s.InColumns(%d) error = %v; want one containing %q", tt.q, tt.w, err, tt.errPart)
+			if err == nil || !strings.Contains(err.Error(), tt.errPart) {
+				t.Errorf("%s.%s(%d) error = %v; want one containing %q", tt.q, pose.name, tt.w, err, tt.errPart)
+			}
 		}
 	}
-	// A malformed column width makes the problem malformed: Encode falls back to its safe form.
-	p, _ := ParseQuestion("5*8")
+	// A problem posed one way and then the other is posed only the second way.
+	p, _ := ParseQuestion("7+45")
+	c, _ := p.InColumns(4)
+	if q, err := c.AtWidth(5); err != nil || q.Columns != 0 || q.Width != 5 {
+		t.Errorf("7+45 in columns 4, AtWidth(5) = %+v, %v; want Width 5 only", q, err)
+	}
+	// A malformed width makes the problem malformed.
+	p, _ = ParseQuestion("5*8")
 	p.Columns = 3
 	if q, err := p.InColumns(0); err == nil {
 		t.Errorf("InColumns of a malformed problem = %+v; want an error", q)
+	}
+	p, _ = ParseQuestion("7+45")
+	p.Columns, p.Width = 4, 4
+	if q, err := p.AtWidth(0); err == nil {
+		t.Errorf("AtWidth of a problem in columns and at a width = %+v; want an error", q)
+	}
+}
+
+// At a width a problem reads as in the natural layout padded to that width and is answered as in
+// columns: the same Width+1 digits of column arithmetic, whatever the operands' own width.
+func TestWidthLayout(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	for _, s := range []Skill{{Add, 1}, {Add, 2}, {Add, 5}, {Sub, 1}, {Sub, 2}, {Sub, 5}, {Sub, 6}} {
+		for w := s.Digits; w <= s.Kind.MaxDigits(); w++ {
+			for range 200 {
+				p0 := Generate(s, rng)
+				p, err := p0.AtWidth(w)
+				if err != nil {
+					t.Fatalf("%v.AtWidth(%d): %v", p0, w, err)
+				}
+				wide, err := p0.WithDigits(w)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got, want := Encode(p), Encode(wide); !slices.Equal(got, want) {
+					t.Fatalf("Encode(%v at width %d) = %q; want the padded prompt %q", p, w, Render(got), Render(want))
+				}
+				c, err := p0.InColumns(w)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := Expected(p)
+				if !slices.Equal(want, Expected(c)) || p.AnswerLen() != c.AnswerLen() {
+					t.Fatalf("Expected(%v at width %d) = %q, AnswerLen %d; want the column answer %q, %d", p, w, Render(want), p.AnswerLen(), Render(Expected(c)), c.AnswerLen())
+				}
+				if v, err := DecodeAnswer(want); err != nil || v != p.Answer || !WellWritten(p, want) {
+					t.Fatalf("Expected(%v at width %d) = %q: decodes to %d, %v; WellWritten %v", p, w, Render(want), v, err, WellWritten(p, want))
+				}
+				if short := EncodeAnswer(p.Answer); len(short) != len(want) && WellWritten(p, short) {
+					t.Fatalf("WellWritten(%v at width %d, %q) = true; want only %d digits", p, w, Render(short), w+1)
+				}
+			}
+		}
 	}
 }
 

@@ -83,6 +83,13 @@
 // positions can apply one column's computation to every column, and a width it has not practised
 // differs from one it has only in which columns hold non-zero digits.
 //
+// A problem can also be posed at a width w in the natural layout ([Problem.AtWidth]): operands
+// most significant first, zero-padded to w digits, and the same answer of exactly w+1 digits:
+//
+//	problem      w  prompt          answer
+//	7+45         5  ^00007+00045=   250000$
+//	3-5          5  ^00003-00005=   899999-$
+//
 // # Skills
 //
 // A [Skill] is an operation at an operand width: add1..add6 and sub1..sub6 (a±b with a, b < 10^n),

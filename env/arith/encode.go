@@ -27,7 +27,7 @@ func Encode(p Problem) []Token {
 	if p.Columns > 0 {
 		return EncodeColumns(p)
 	}
-	w := p.Skill.Digits
+	w := max(p.Skill.Digits, p.Width)
 	x := p.Operands
 	ts := make([]Token, 0, p.Skill.PromptLen())
 	ts = append(ts, BOS)
@@ -81,10 +81,10 @@ func EncodeColumns(p Problem) []Token {
 // comes at the same place, so no digit needs to know how long the answer is. DecodeAnswer reads
 // it for its value (the redundant zeros and nines are allowed there).
 func Expected(p Problem) []Token {
-	if p.Columns <= 0 {
+	n := p.fixedDigits()
+	if n == 0 {
 		return EncodeAnswer(p.Answer)
 	}
-	n := p.Columns + 1
 	m := uint64(pow10(n))
 	u := uint64(p.Answer)
 	if p.Answer < 0 {
@@ -100,19 +100,31 @@ func Expected(p Problem) []Token {
 // AnswerLen is the most tokens a right answer of p takes, End included: p.Skill.MaxAnswerLen() in
 // the natural layout, p.Columns+3 in columns (p.Columns+1 digits, '-', End).
 func (p Problem) AnswerLen() int {
-	if p.Columns > 0 {
-		return p.Columns + 3
+	if n := p.fixedDigits(); n > 0 {
+		return n + 2
 	}
 	return p.Skill.MaxAnswerLen()
+}
+
+// fixedDigits is the number of digits of every answer of p posed in columns or at a width
+// (Columns+1 or Width+1), or 0 for an answer of its own length.
+func (p Problem) fixedDigits() int {
+	switch {
+	case p.Columns > 0:
+		return p.Columns + 1
+	case p.Width > 0:
+		return p.Width + 1
+	}
+	return 0
 }
 
 // WellWritten reports whether ts is written in p's answer form, whatever its value: in the natural
 // layout Canonical(ts); in columns, exactly p.Columns+1 digits, an optional '-', then End.
 func WellWritten(p Problem, ts []Token) bool {
-	if p.Columns <= 0 {
+	n := p.fixedDigits()
+	if n == 0 {
 		return Canonical(ts)
 	}
-	n := p.Columns + 1
 	if len(ts) < n+1 || len(ts) > n+2 {
 		return false
 	}
@@ -123,22 +135,6 @@ func WellWritten(p Problem, ts []Token) bool {
 	}
 	rest := ts[n:]
 	return slices.Equal(rest, []Token{End}) || slices.Equal(rest, []Token{Minus, End})
-}
-
-// EncodeWidth is Encode with addition and subtraction operands padded to at least w digits
-// (Skill.Widen): EncodeWidth(7+45, 4) is "^0007+0045=". The problem's answer, and so the answer
-// written, is unchanged. w <= 0, a problem of another kind, or one in the column layout (whose
-// width is its own) gives Encode(p).
-func EncodeWidth(p Problem, w int) []Token {
-	if p.Columns > 0 { // the column layout fixes the width
-		return EncodeColumns(p)
-	}
-	if s := p.Skill.Widen(w); s != p.Skill {
-		if q, err := p.WithDigits(s.Digits); err == nil {
-			return Encode(q)
-		}
-	}
-	return Encode(p)
 }
 
 // EncodeAnswer returns the canonical answer tokens for answer, least significant digit first.

@@ -42,16 +42,17 @@ func ExampleEncode() {
 	// dsum4  #86      ^#0086=
 }
 
-func ExampleEncodeWidth() {
-	// At width 6 every addition and subtraction prompt has the same length, whatever its own width.
-	for _, q := range []string{"7+45", "40-912", "95*4"} {
+func ExampleProblem_AtWidth() {
+	// At width 6 every addition and subtraction has the same prompt length and the same answer
+	// length, whatever its own width: seven digits, least significant first.
+	for _, q := range []string{"7+45", "40-912"} {
 		p, _ := arith.ParseQuestion(q)
-		fmt.Printf("%-6s %-7s %s\n", p.Skill, p, arith.Render(arith.EncodeWidth(p, 6)))
+		w, _ := p.AtWidth(6)
+		fmt.Printf("%-6s %-7s %s %s\n", p.Skill, p, arith.Render(arith.Encode(w)), arith.Render(arith.Expected(w)))
 	}
 	// Output:
-	// add2   7+45    ^000007+000045=
-	// sub3   40-912  ^000040-000912=
-	// mul2   95*4    ^95*04=
+	// add2   7+45    ^000007+000045= 2500000$
+	// sub3   40-912  ^000040-000912= 8219999-$
 }
 
 func ExampleEncodeAnswer() {

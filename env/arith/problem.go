@@ -74,6 +74,11 @@ type Problem struct {
 	// to Columns digits, and an answer of exactly Columns+1 digits. 0, the zero value, is the
 	// natural layout, and the only one of the other kinds.
 	Columns int
+	// Width, when positive, poses an addition or subtraction at that width in the natural layout
+	// (see AtWidth): operands most significant digit first, zero-padded to Width digits, and an
+	// answer of exactly Width+1 digits, as in columns (Expected). At most one of Columns and
+	// Width is set.
+	Width int
 }
 
 // NewProblem returns the problem of skill s with the given operands (and, for Composite, the two
@@ -133,7 +138,12 @@ func (p Problem) wellFormed() bool {
 	if p.Skill.Validate() != nil || len(p.Operands) != p.Skill.Kind.Arity() {
 		return false
 	}
-	if p.Columns != 0 && ((p.Skill.Kind != Add && p.Skill.Kind != Sub) || p.Columns < p.Skill.Digits || p.Columns > p.Skill.Kind.MaxDigits()) {
+	for _, w := range []int{p.Columns, p.Width} {
+		if w != 0 && ((p.Skill.Kind != Add && p.Skill.Kind != Sub) || w < p.Skill.Digits || w > p.Skill.Kind.MaxDigits()) {
+			return false
+		}
+	}
+	if p.Columns != 0 && p.Width != 0 {
 		return false
 	}
 	if p.Skill.Kind == Composite {
@@ -294,17 +304,51 @@ func (p Problem) InColumns(w int) (Problem, error) {
 	q := p
 	q.Operands = slices.Clone(p.Operands)
 	q.Ops = slices.Clone(p.Ops)
-	q.Columns = 0
+	q.Columns, q.Width = 0, 0
 	if w == 0 {
 		return q, nil
 	}
-	k := p.Skill.Kind
-	switch {
-	case k != Add && k != Sub:
-		return Problem{}, fmt.Errorf("arith: pose %v in columns: only addition and subtraction have a column layout, not %v", p, k)
-	case w < p.Skill.Digits || w > k.MaxDigits():
-		return Problem{}, fmt.Errorf("arith: pose %v in columns of width %d: want %d to %d for %v", p, w, p.Skill.Digits, k.MaxDigits(), p.Skill)
+	if err := p.fitsWidth(w, "in columns of width"); err != nil {
+		return Problem{}, err
 	}
 	q.Columns = w
 	return q, nil
+}
+
+// AtWidth returns p posed at width w in the natural layout (p.Width = w): operands most
+// significant first, zero-padded to w digits, and an answer of exactly w+1 digits, least
+// significant first, then '-' for a negative answer, then End (Expected): 7+45 at width 4 is
+// "^0007+0045=" answered "25000$", 3-5 "^0003-0005=" answered "89999-$". A fixed-length answer
+// spares the policy deciding where the answer stops, which for a subtraction depends on every
+// column above (40649-40638 = 11 drops three zeros). It is an error for p not an addition or
+// subtraction, an operand wider than w digits, or w beyond the kind's MaxDigits. w = 0 returns
+// p in the natural layout at its own width. Skill, operands and answer are unchanged.
+func (p Problem) AtWidth(w int) (Problem, error) {
+	if !p.wellFormed() {
+		return Problem{}, fmt.Errorf("arith: pose %v at width %d: malformed problem", p, w)
+	}
+	q := p
+	q.Operands = slices.Clone(p.Operands)
+	q.Ops = slices.Clone(p.Ops)
+	q.Columns, q.Width = 0, 0
+	if w == 0 {
+		return q, nil
+	}
+	if err := p.fitsWidth(w, "at width"); err != nil {
+		return Problem{}, err
+	}
+	q.Width = w
+	return q, nil
+}
+
+// fitsWidth reports why p cannot be posed at width w with a fixed-length answer, if it cannot.
+func (p Problem) fitsWidth(w int, how string) error {
+	k := p.Skill.Kind
+	switch {
+	case k != Add && k != Sub:
+		return fmt.Errorf("arith: pose %v %s %d: only addition and subtraction have fixed-width answers, not %v", p, how, w, k)
+	case w < p.Skill.Digits || w > k.MaxDigits():
+		return fmt.Errorf("arith: pose %v %s %d: want %d to %d for %v", p, how, w, p.Skill.Digits, k.MaxDigits(), p.Skill)
+	}
+	return nil
 }

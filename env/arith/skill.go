@@ -228,7 +228,7 @@ func pow10(n int) int64 {
 // subtraction, the same operation at max(Digits, w) digits (capped at the kind's MaxDigits); every
 // other skill, and w <= Digits, returns s unchanged. A run that practises add2 and add5 at width 6
 // writes both as six-digit prompts, so "the units column" sits at one position for every width and
-// what the policy learns about a column carries over to wider numbers (see EncodeWidth).
+// what the policy learns about a column carries over to wider numbers (see Problem.AtWidth).
 func (s Skill) Widen(w int) Skill {
 	if (s.Kind != Add && s.Kind != Sub) || w <= s.Digits {
 		return s
