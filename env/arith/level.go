@@ -44,12 +44,36 @@ func LevelOf(p Problem) Level {
 	return Hardest
 }
 
-// GenerateTrainAt returns a training problem (never held out) of skill s at level max or below, by
-// rejection. Each column of a random problem is carry-free with probability 0.55, so NoCarry
-// costs about 1/0.55^Digits draws (36 at six digits); other skills ignore max.
+// GenerateTrainAt returns a training problem (never held out) of skill s at level max or below;
+// other skills ignore max. A NoCarry problem is drawn column by column: the column's answer
+// digit uniformly, then its operand digits uniformly among those that give it. Drawn uniformly
+// from the carry-free problems instead, a difference's digit d comes up (10-d)/55 of the time
+// (0 in 18%, 9 in 2%), and a policy learning 5-digit subtraction from random weights settled on
+// writing zeros: 0% held-out after 1,800 steps, against 4% after 400 with uniform digits. Other
+// levels are drawn uniformly, by rejection.
 func GenerateTrainAt(s Skill, max Level, rng *rand.Rand) Problem {
 	if s.Kind != Add && s.Kind != Sub {
 		return GenerateTrain(s, rng)
+	}
+	if max == NoCarry {
+		for {
+			a, b, m := 0, 0, 1
+			for range s.Digits {
+				d := rng.IntN(10) // the column's answer digit
+				x, y := 0, 0
+				if s.Kind == Add {
+					x = rng.IntN(d + 1)
+					y = d - x
+				} else {
+					y = rng.IntN(10 - d)
+					x = y + d
+				}
+				a, b, m = a+m*x, b+m*y, m*10
+			}
+			if p, err := NewProblem(s, []int{a, b}, nil); err == nil && !HeldOut(p) {
+				return p
+			}
+		}
 	}
 	for {
 		if p := GenerateTrain(s, rng); LevelOf(p) <= max {

@@ -51,3 +51,32 @@ func TestGenerateTrainAt(t *testing.T) {
 		}
 	}
 }
+
+// At NoCarry every answer digit is as likely as any other, in every column. Drawn uniformly from
+// the carry-free problems, a difference's digit d would come up (10-d)/55 of the time (0 in 18%,
+// 9 in 2%) and a sum's (d+1)/55, and a policy learning 5-digit subtraction from random weights
+// settled on writing zeros.
+func TestGenerateTrainAtNoCarryDigits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 2))
+	const n = 20000
+	for _, s := range []Skill{{Add, 5}, {Sub, 5}, {Add, 2}, {Sub, 2}} {
+		var count [6][10]int
+		for range n {
+			p := GenerateTrainAt(s, NoCarry, rng)
+			if LevelOf(p) != NoCarry || HeldOut(p) || p.Skill != s {
+				t.Fatalf("GenerateTrainAt(%s, NoCarry) = %s at level %d (held out %v)", s, p, LevelOf(p), HeldOut(p))
+			}
+			for i, v := 0, p.Answer; i < s.Digits; i, v = i+1, v/10 {
+				count[i][v%10]++
+			}
+		}
+		for i := range s.Digits {
+			for d, c := range count[i] {
+				// 10% ± 1 point is over 6 standard deviations of a uniform draw's count
+				if f := float64(c) / n; f < 0.09 || f > 0.11 {
+					t.Errorf("GenerateTrainAt(%s, NoCarry): answer digit %d is %d in %.1f%% of %d problems; want 10%%", s, i, d, 100*f, n)
+				}
+			}
+		}
+	}
+}
