@@ -28,17 +28,18 @@ var presets = map[string]struct {
 			// One layer more than the default, for the subtraction sign, the composite and the
 			// products; measured, it makes a step of this preset 18% slower.
 			c.Model = model.Config{Vocab: arith.VocabSize, Ctx: 32, DModel: 128, Heads: 4, Layers: 3, DFF: 512}
-			// Every addition and subtraction is posed at five digits (Width), so a 2-digit sum
-			// is a 5-digit one with leading zeros and each column sits at one position for every
-			// width. At their own widths each width wrote its digits at other positions and had
+			// Every addition and subtraction is posed at five digits and answered in six (Width,
+			// arith.Problem.AtWidth): a 2-digit sum is a 5-digit one with leading zeros, each
+			// column sits at one position for every width, and no answer has to foresee where it
+			// stops. At their own widths each width wrote its digits at other positions and had
 			// to be learnt again while unlearning the last: in the 2-hour run with add2, sub2,
 			// add3, ... in turn, unlocking add3 took add2 from 99% to 58% held-out within 200
 			// steps, and add3 was at 15% two hours in. Learnt from random weights, add5 is as
-			// quick per step as add3 (24% and 22% held-out after 1,200 steps) while add2 at
-			// width 5 is not (2% after 600: its digits drown among the zeros), so the widest
-			// comes first and the narrower ones build on it (tutor.Prerequisites): they add
-			// only where the answer stops, which add5 alone does not teach (after 1,750 steps
-			// of add5 alone, 83% on GPT-3's 5D+ file and 0.15% on 2D+).
+			// quick per step as add3 while add2 at width 5 is not (its digits drown among the
+			// zeros), so the widest comes first and the narrower ones build on it
+			// (tutor.Prerequisites). The six-digit answer matters most to subtraction, whose
+			// answer otherwise drops a zero for every equal top column: learnt alone, sub5 was at
+			// 33% held-out after 900 steps answered in six digits, 9% answered at its own length.
 			c.Width = 5
 			c.Skills = Skills{
 				{Kind: arith.Add, Digits: 5}, {Kind: arith.Add, Digits: 2},

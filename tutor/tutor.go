@@ -459,8 +459,8 @@ func NewAdaptive(o Options) (*Adaptive, error) {
 // At a width the order turns round: an addition or subtraction posed at it builds on the widest
 // of its operation posed there (add2 on add5 at width 5), which builds on what lies outside the
 // width as above. A narrow problem is then a wide one with leading zeros: the wide skill
-// teaches every column, the narrow one only where to stop, while learnt from random weights the
-// narrow skill's few digits drown among the padding zeros.
+// teaches every column, while learnt from random weights the narrow skill's few digits drown
+// among the padding zeros.
 func Prerequisites(s arith.Skill, list []arith.Skill, width int) []arith.Skill {
 	if len(list) == 0 || s == list[0] {
 		return nil // the foundation, even when the rules above would give it one (add1 before add2)
