@@ -315,6 +315,33 @@ func TestSkillShapeWidth(t *testing.T) {
 	}
 }
 
+// At Width the run poses, prompts and scores an addition or subtraction as one of that width with
+// a Width+1-digit answer; wider ones and other kinds keep their own form.
+func TestPoseWidth(t *testing.T) {
+	cfg := Default()
+	cfg.Width = 5
+	for _, tc := range []struct{ q, prompt, want string }{
+		{"7+45", "^00007+00045=", "250000$"},
+		{"3-5", "^00003-00005=", "899999-$"},
+		{"40649-78746", "^40649-78746=", "309169-$"},
+		{"123456+1", "^123456+000001=", "754321$"}, // add6: wider than Width
+		{"5*8", "^5*8=", "04$"},
+	} {
+		p, err := arith.ParseQuestion(tc.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		posed := cfg.Pose(p)
+		prompt, want := arith.Render(cfg.Prompt(p)), arith.Render(arith.Expected(posed))
+		if prompt != tc.prompt || want != tc.want || posed.Answer != p.Answer {
+			t.Errorf("width 5: %s posed as %q answered %q (answer %d); want %q answered %q", tc.q, prompt, want, posed.Answer, tc.prompt, tc.want)
+		}
+		if _, a := cfg.SkillShape(p.Skill); len(arith.Expected(posed)) > a {
+			t.Errorf("width 5: %s's answer %q is longer than SkillShape's %d", tc.q, want, a)
+		}
+	}
+}
+
 // The run's width reaches the tutor: at width 5 add2 and add3 both build on add5.
 func TestTutorGetsWidth(t *testing.T) {
 	cfg := Default()
