@@ -151,7 +151,11 @@ func run(_ context.Context, args []string, stdout, stderr io.Writer) error {
 		// Held out of the skill's training split, from a seed other than the run's own evaluation
 		// set where the skill is large enough to draw from; a small skill's held-out split is
 		// enumerated, and scored once per distinct problem.
-		r, err := score(sampler, cfg, s.String()+" (held-out)", distinct(arith.HeldOutSet(s, *n, cfg.Seed+1)), *show, *byDigits)
+		split := " (held-out)"
+		if s.Facts() {
+			split = " (every fact)" // a table of facts holds nothing out (arith.FactsLimit)
+		}
+		r, err := score(sampler, cfg, s.String()+split, distinct(arith.HeldOutSet(s, *n, cfg.Seed+1)), *show, *byDigits)
 		if err != nil {
 			return err
 		}
