@@ -329,16 +329,16 @@ func (c Config) SkillShape(s arith.Skill) (prompt, answer int) {
 	if c.Columns > 0 && (s.Kind == arith.Add || s.Kind == arith.Sub) {
 		return 2*c.Columns + 3, c.Columns + 3
 	}
-	w := s.Widen(c.Width)
-	if w != s || (c.Width == s.Digits && (s.Kind == arith.Add || s.Kind == arith.Sub)) {
-		return w.PromptLen(), c.Width + 3 // Width+1 digits, '-', End (arith.Problem.AtWidth)
+	if (s.Kind == arith.Add || s.Kind == arith.Sub) && c.Width >= s.Digits {
+		return s.Widen(c.Width).PromptLen(), c.Width + 3 // Width+1 digits, '-', End (arith.Problem.AtWidth)
 	}
-	return w.PromptLen(), w.MaxAnswerLen()
+	return s.PromptLen(), s.MaxAnswerLen()
 }
 
 // Pose returns p as the run poses it: an addition or subtraction in the column layout at width
-// Columns when Columns > 0, or at width Width when Width > 0 (and p fits in it), else p unchanged. Rewards score the posed problem,
-// whose arith.Expected answer is the one the run teaches.
+// Columns when Columns > 0, or at width Width when Width > 0 (and p fits in it), else p
+// unchanged. Rewards score the posed problem, whose arith.Expected answer is the one the run
+// teaches.
 func (c Config) Pose(p arith.Problem) arith.Problem {
 	if c.Columns > 0 {
 		if q, err := p.InColumns(c.Columns); err == nil {

@@ -74,7 +74,7 @@ func EncodeColumns(p Problem) []Token {
 }
 
 // Expected returns the completion every checker compares p's answer with: EncodeAnswer(p.Answer)
-// in the natural layout; in the column layout at width w, exactly w+1 digits, least significant
+// in the natural layout; in columns or at a width w (AtWidth), exactly w+1 digits, least significant
 // first, of p.Answer mod 10^(w+1) (ten's complement over w+1 digits for a negative answer), then
 // '-' if p.Answer < 0, then End: 7+45 at width 4 is "25000$", 3-5 "89999-$". Every column,
 // the last included, is then one step of the same carry or borrow algorithm, and End always
@@ -98,7 +98,7 @@ func Expected(p Problem) []Token {
 }
 
 // AnswerLen is the most tokens a right answer of p takes, End included: p.Skill.MaxAnswerLen() in
-// the natural layout, p.Columns+3 in columns (p.Columns+1 digits, '-', End).
+// the natural layout, w+3 in columns or at a width w (w+1 digits, '-', End).
 func (p Problem) AnswerLen() int {
 	if n := p.fixedDigits(); n > 0 {
 		return n + 2
@@ -119,7 +119,7 @@ func (p Problem) fixedDigits() int {
 }
 
 // WellWritten reports whether ts is written in p's answer form, whatever its value: in the natural
-// layout Canonical(ts); in columns, exactly p.Columns+1 digits, an optional '-', then End.
+// layout Canonical(ts); in columns or at a width w, exactly w+1 digits, an optional '-', then End.
 func WellWritten(p Problem, ts []Token) bool {
 	n := p.fixedDigits()
 	if n == 0 {
