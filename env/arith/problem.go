@@ -298,21 +298,11 @@ func absInt(x int) uint64 {
 // not an addition or subtraction or has an operand wider than w digits, or w exceeds the kind's
 // MaxDigits. w = 0 returns p in the natural layout. Skill, operands and answer are unchanged.
 func (p Problem) InColumns(w int) (Problem, error) {
-	if !p.wellFormed() {
-		return Problem{}, fmt.Errorf("arith: pose %v in columns: malformed problem", p)
+	q, err := p.posedAt(w, "in columns of width")
+	if err == nil && w > 0 {
+		q.Columns = w
 	}
-	q := p
-	q.Operands = slices.Clone(p.Operands)
-	q.Ops = slices.Clone(p.Ops)
-	q.Columns, q.Width = 0, 0
-	if w == 0 {
-		return q, nil
-	}
-	if err := p.fitsWidth(w, "in columns of width"); err != nil {
-		return Problem{}, err
-	}
-	q.Columns = w
-	return q, nil
+	return q, err
 }
 
 // AtWidth returns p posed at width w in the natural layout (p.Width = w): operands most
@@ -324,31 +314,31 @@ func (p Problem) InColumns(w int) (Problem, error) {
 // subtraction, an operand wider than w digits, or w beyond the kind's MaxDigits. w = 0 returns
 // p in the natural layout at its own width. Skill, operands and answer are unchanged.
 func (p Problem) AtWidth(w int) (Problem, error) {
+	q, err := p.posedAt(w, "at width")
+	if err == nil && w > 0 {
+		q.Width = w
+	}
+	return q, err
+}
+
+// posedAt returns a copy of p in the natural layout at its own width, or why p cannot be posed
+// at width w with a fixed-length answer (how names the pose in the error); InColumns and AtWidth
+// then set the pose.
+func (p Problem) posedAt(w int, how string) (Problem, error) {
 	if !p.wellFormed() {
-		return Problem{}, fmt.Errorf("arith: pose %v at width %d: malformed problem", p, w)
+		return Problem{}, fmt.Errorf("arith: pose %v %s %d: malformed problem", p, how, w)
+	}
+	k := p.Skill.Kind
+	switch {
+	case w == 0:
+	case k != Add && k != Sub:
+		return Problem{}, fmt.Errorf("arith: pose %v %s %d: only addition and subtraction have fixed-width answers, not %v", p, how, w, k)
+	case w < p.Skill.Digits || w > k.MaxDigits():
+		return Problem{}, fmt.Errorf("arith: pose %v %s %d: want %d to %d for %v", p, how, w, p.Skill.Digits, k.MaxDigits(), p.Skill)
 	}
 	q := p
 	q.Operands = slices.Clone(p.Operands)
 	q.Ops = slices.Clone(p.Ops)
 	q.Columns, q.Width = 0, 0
-	if w == 0 {
-		return q, nil
-	}
-	if err := p.fitsWidth(w, "at width"); err != nil {
-		return Problem{}, err
-	}
-	q.Width = w
 	return q, nil
-}
-
-// fitsWidth reports why p cannot be posed at width w with a fixed-length answer, if it cannot.
-func (p Problem) fitsWidth(w int, how string) error {
-	k := p.Skill.Kind
-	switch {
-	case k != Add && k != Sub:
-		return fmt.Errorf("arith: pose %v %s %d: only addition and subtraction have fixed-width answers, not %v", p, how, w, k)
-	case w < p.Skill.Digits || w > k.MaxDigits():
-		return fmt.Errorf("arith: pose %v %s %d: want %d to %d for %v", p, how, w, p.Skill.Digits, k.MaxDigits(), p.Skill)
-	}
-	return nil
 }
