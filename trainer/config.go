@@ -332,6 +332,9 @@ func (c Config) SkillShape(s arith.Skill) (prompt, answer int) {
 	if (s.Kind == arith.Add || s.Kind == arith.Sub) && c.Width >= s.Digits {
 		return s.Widen(c.Width).PromptLen(), c.Width + 3 // Width+1 digits, '-', End (arith.Problem.AtWidth)
 	}
+	if c.Width > 0 && s.Kind != arith.Add && s.Kind != arith.Sub {
+		return s.PromptLen(), s.AnswerDigits() + 2 // the skill's fixed digits, '-', End
+	}
 	return s.PromptLen(), s.MaxAnswerLen()
 }
 

@@ -803,24 +803,27 @@ func TestColumnsLayout(t *testing.T) {
 	}
 }
 
-// InColumns and AtWidth pose the same problems at the same widths, and refuse the same ones.
+// InColumns and AtWidth pose the same additions and subtractions at the same widths, and refuse
+// the same ones; AtWidth also poses the other kinds (with fixed-length answers), InColumns not.
 func TestInColumnsAtWidth(t *testing.T) {
 	tests := []struct {
-		q       string
-		w       int
-		errPart string // "" for success
+		q                string
+		w                int
+		colErr, widthErr string // "" for success
 	}{
-		{"7+45", 2, ""},
-		{"7+45", 6, ""},
-		{"7+45", 0, ""},
-		{"40649-78746", 5, ""},
-		{"7+45", 1, " 1: want 2 to 6"},        // an operand is wider
-		{"7+45", 7, " 7: want 2 to 6"},        // past add's widest
-		{"40649-78746", 4, " 4: want 5 to 6"}, //
-		{"7+45", -1, " -1: want"},
-		{"5*8", 2, "only addition and subtraction"},
-		{"(1+2)*3", 1, "only addition and subtraction"},
-		{"#8606", 4, "only addition and subtraction"},
+		{"7+45", 2, "", ""},
+		{"7+45", 6, "", ""},
+		{"7+45", 0, "", ""},
+		{"40649-78746", 5, "", ""},
+		{"7+45", 1, " 1: want 2 to 6", " 1: want 2 to 6"}, // an operand is wider
+		{"7+45", 7, " 7: want 2 to 6", " 7: want 2 to 6"}, // past add's widest
+		{"40649-78746", 4, " 4: want 5 to 6", " 4: want 5 to 6"},
+		{"7+45", -1, "negative width", "negative width"},
+		{"5*8", -1, "negative width", "negative width"},
+		{"5*8", 2, "only addition and subtraction", ""},
+		{"(1+2)*3", 1, "only addition and subtraction", ""},
+		{"(1+2)*3", 5, "only addition and subtraction", ""}, // the width leaves its prompt alone
+		{"#8606", 4, "only addition and subtraction", ""},
 	}
 	for _, tt := range tests {
 		p, err := ParseQuestion(tt.q)
@@ -828,22 +831,23 @@ func TestInColumnsAtWidth(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, pose := range []struct {
-			name string
-			f    func(int) (Problem, error)
-			got  func(Problem) int
+			name    string
+			f       func(int) (Problem, error)
+			got     func(Problem) int
+			errPart string
 		}{
-			{"InColumns", p.InColumns, func(q Problem) int { return q.Columns }},
-			{"AtWidth", p.AtWidth, func(q Problem) int { return q.Width }},
+			{"InColumns", p.InColumns, func(q Problem) int { return q.Columns }, tt.colErr},
+			{"AtWidth", p.AtWidth, func(q Problem) int { return q.Width }, tt.widthErr},
 		} {
 			q, err := pose.f(tt.w)
-			if tt.errPart == "" {
+			if pose.errPart == "" {
 				if err != nil || pose.got(q) != tt.w || q.Answer != p.Answer || q.Skill != p.Skill || q.Columns+q.Width != tt.w {
 					t.Errorf("%s.%s(%d) = %+v, %v; want it posed at %d, same problem", tt.q, pose.name, tt.w, q, err, tt.w)
 				}
 				continue
 			}
-			if err == nil || !strings.Contains(err.Error(), tt.errPart) {
-				t.Errorf("%s.%s(%d) error = %v; want one containing %q", tt.q, pose.name, tt.w, err, tt.errPart)
+			if err == nil || !strings.Contains(err.Error(), pose.errPart) {
+				t.Errorf("%s.%s(%d) error = %v; want one containing %q", tt.q, pose.name, tt.w, err, pose.errPart)
 			}
 		}
 	}
@@ -901,6 +905,53 @@ func TestWidthLayout(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// Posed at a width, a product, composite or digit sum keeps its prompt and is answered in exactly
+// its skill's AnswerDigits, over every problem of those skills: the digits suffice for the
+// largest answer and, in ten's complement, the most negative, and some answer needs all of them.
+func TestFixedAnswers(t *testing.T) {
+	tests := []struct {
+		s    Skill
+		want int // AnswerDigits
+	}{{Skill{Mul, 1}, 2}, {Skill{Mul, 2}, 4}, {Skill{Composite, 1}, 3}, {Skill{DigitSum, 4}, 2}}
+	for _, tt := range tests {
+		if got := tt.s.AnswerDigits(); got != tt.want {
+			t.Errorf("%v.AnswerDigits() = %d; want %d", tt.s, got, tt.want)
+		}
+		tight := false
+		for _, p := range problemsOf(t, tt.s, 0) {
+			q, err := p.AtWidth(5)
+			if err != nil {
+				t.Fatalf("%v.AtWidth(5): %v", p, err)
+			}
+			if !slices.Equal(Encode(q), Encode(p)) {
+				t.Fatalf("Encode(%v at width 5) = %q; want its own prompt %q", p, Render(Encode(q)), Render(Encode(p)))
+			}
+			want := Expected(q)
+			n := len(want) - 1 // digits
+			if p.Answer < 0 {
+				n--
+			}
+			if v, err := DecodeAnswer(want); err != nil || v != p.Answer || n != tt.want || !WellWritten(q, want) || len(want) > q.AnswerLen() {
+				t.Fatalf("Expected(%v at width 5) = %q: decodes to %d, %v; %d digits, want %d; WellWritten %v, AnswerLen %d",
+					p, Render(want), v, err, n, tt.want, WellWritten(q, want), q.AnswerLen())
+			}
+			if short := EncodeAnswer(p.Answer); len(short) != len(want) && WellWritten(q, short) {
+				t.Fatalf("WellWritten(%v at width 5, %q) = true; want only %d digits", p, Render(short), tt.want)
+			}
+			// Needing every digit: a positive answer whose top digit is not 0, or a negative one
+			// whose top digit is not 9 (a shorter complement would not say it is negative).
+			top := want[n-1]
+			tight = tight || (p.Answer > 0 && top != 0) || (p.Answer < 0 && top != 9)
+		}
+		if !tight {
+			t.Errorf("%v: no answer needs all %d digits; AnswerDigits is not tight", tt.s, tt.want)
+		}
+	}
+	if got := (Skill{}).AnswerDigits(); got != 0 {
+		t.Errorf("Skill{}.AnswerDigits() = %d; want 0", got)
 	}
 }
 

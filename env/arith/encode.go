@@ -27,7 +27,10 @@ func Encode(p Problem) []Token {
 	if p.Columns > 0 {
 		return EncodeColumns(p)
 	}
-	w := max(p.Skill.Digits, p.Width)
+	w := p.Skill.Digits
+	if p.Skill.Kind == Add || p.Skill.Kind == Sub {
+		w = max(w, p.Width)
+	}
 	x := p.Operands
 	ts := make([]Token, 0, p.Skill.PromptLen())
 	ts = append(ts, BOS)
@@ -98,7 +101,8 @@ func Expected(p Problem) []Token {
 }
 
 // AnswerLen is the most tokens a right answer of p takes, End included: p.Skill.MaxAnswerLen() in
-// the natural layout, w+3 in columns or at a width w (w+1 digits, '-', End).
+// the natural layout, n+2 for an answer fixed at n digits in columns or at a width (n digits,
+// '-', End; n is w+1 for an addition or subtraction at width w, else Skill.AnswerDigits).
 func (p Problem) AnswerLen() int {
 	if n := p.fixedDigits(); n > 0 {
 		return n + 2
@@ -107,13 +111,16 @@ func (p Problem) AnswerLen() int {
 }
 
 // fixedDigits is the number of digits of every answer of p posed in columns or at a width
-// (Columns+1 or Width+1), or 0 for an answer of its own length.
+// (Columns+1, or Width+1 for an addition or subtraction and the skill's AnswerDigits for the
+// other kinds), or 0 for an answer of its own length.
 func (p Problem) fixedDigits() int {
 	switch {
 	case p.Columns > 0:
 		return p.Columns + 1
-	case p.Width > 0:
+	case p.Width > 0 && (p.Skill.Kind == Add || p.Skill.Kind == Sub):
 		return p.Width + 1
+	case p.Width > 0:
+		return p.Skill.AnswerDigits()
 	}
 	return 0
 }

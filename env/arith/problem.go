@@ -74,10 +74,10 @@ type Problem struct {
 	// to Columns digits, and an answer of exactly Columns+1 digits. 0, the zero value, is the
 	// natural layout, and the only one of the other kinds.
 	Columns int
-	// Width, when positive, poses an addition or subtraction at that width in the natural layout
-	// (see AtWidth): operands most significant digit first, zero-padded to Width digits, and an
-	// answer of exactly Width+1 digits, as in columns (Expected). At most one of Columns and
-	// Width is set.
+	// Width, when positive, poses the problem at that width in the natural layout (see AtWidth):
+	// an addition or subtraction has its operands zero-padded to Width digits and an answer of
+	// exactly Width+1 digits, as in columns (Expected); any other kind keeps its prompt and has an
+	// answer of exactly its skill's AnswerDigits. At most one of Columns and Width is set.
 	Width int
 }
 
@@ -138,10 +138,12 @@ func (p Problem) wellFormed() bool {
 	if p.Skill.Validate() != nil || len(p.Operands) != p.Skill.Kind.Arity() {
 		return false
 	}
-	for _, w := range []int{p.Columns, p.Width} {
-		if w != 0 && ((p.Skill.Kind != Add && p.Skill.Kind != Sub) || w < p.Skill.Digits || w > p.Skill.Kind.MaxDigits()) {
-			return false
-		}
+	addSub := p.Skill.Kind == Add || p.Skill.Kind == Sub
+	if p.Columns != 0 && (!addSub || p.Columns < p.Skill.Digits || p.Columns > p.Skill.Kind.MaxDigits()) {
+		return false
+	}
+	if p.Width < 0 || (p.Width > 0 && addSub && (p.Width < p.Skill.Digits || p.Width > p.Skill.Kind.MaxDigits())) {
+		return false
 	}
 	if p.Columns != 0 && p.Width != 0 {
 		return false
@@ -298,23 +300,27 @@ func absInt(x int) uint64 {
 // not an addition or subtraction or has an operand wider than w digits, or w exceeds the kind's
 // MaxDigits. w = 0 returns p in the natural layout. Skill, operands and answer are unchanged.
 func (p Problem) InColumns(w int) (Problem, error) {
-	q, err := p.posedAt(w, "in columns of width")
+	q, err := p.posedAt(w, "in columns of width", false)
 	if err == nil && w > 0 {
 		q.Columns = w
 	}
 	return q, err
 }
 
-// AtWidth returns p posed at width w in the natural layout (p.Width = w): operands most
-// significant first, zero-padded to w digits, and an answer of exactly w+1 digits, least
-// significant first, then '-' for a negative answer, then End (Expected): 7+45 at width 4 is
-// "^0007+0045=" answered "25000$", 3-5 "^0003-0005=" answered "89999-$". A fixed-length answer
-// spares the policy deciding where the answer stops, which for a subtraction depends on every
-// column above (40649-40638 = 11 drops three zeros). It is an error for p not an addition or
-// subtraction, an operand wider than w digits, or w beyond the kind's MaxDigits. w = 0 returns
-// p in the natural layout at its own width. Skill, operands and answer are unchanged.
+// AtWidth returns p posed at width w in the natural layout (p.Width = w), with an answer of fixed
+// length: least significant digit first, ten's complement then '-' for a negative answer, then
+// End (Expected). An addition or subtraction has its operands zero-padded to w digits, most
+// significant first, and is answered in exactly w+1 digits: 7+45 at width 4 is "^0007+0045="
+// answered "25000$", 3-5 "^0003-0005=" answered "89999-$". A product, composite or digit sum
+// keeps its prompt and is answered in its skill's AnswerDigits: (4-7)-3 is "^(4-7)-3=" answered
+// "499-$" (-6 is 994 over three digits), 3*3 is answered "90$". A fixed-length answer spares the
+// policy deciding where the answer stops, which for a subtraction depends on every column above
+// (40649-40638 = 11 drops three zeros) and for a composite on the whole computation. It is an
+// error for an addition or subtraction to have an operand wider than w digits or for w to exceed
+// the kind's MaxDigits. w = 0 returns p in the natural layout at its own width. Skill, operands
+// and answer are unchanged.
 func (p Problem) AtWidth(w int) (Problem, error) {
-	q, err := p.posedAt(w, "at width")
+	q, err := p.posedAt(w, "at width", true)
 	if err == nil && w > 0 {
 		q.Width = w
 	}
@@ -322,15 +328,19 @@ func (p Problem) AtWidth(w int) (Problem, error) {
 }
 
 // posedAt returns a copy of p in the natural layout at its own width, or why p cannot be posed
-// at width w with a fixed-length answer (how names the pose in the error); InColumns and AtWidth
-// then set the pose.
-func (p Problem) posedAt(w int, how string) (Problem, error) {
+// at width w with a fixed-length answer (how names the pose in the error; anyKind lets the kinds
+// other than addition and subtraction through, which AtWidth can pose and InColumns cannot);
+// InColumns and AtWidth then set the pose.
+func (p Problem) posedAt(w int, how string, anyKind bool) (Problem, error) {
 	if !p.wellFormed() {
 		return Problem{}, fmt.Errorf("arith: pose %v %s %d: malformed problem", p, how, w)
 	}
 	k := p.Skill.Kind
 	switch {
 	case w == 0:
+	case w < 0:
+		return Problem{}, fmt.Errorf("arith: pose %v %s %d: negative width", p, how, w)
+	case k != Add && k != Sub && anyKind:
 	case k != Add && k != Sub:
 		return Problem{}, fmt.Errorf("arith: pose %v %s %d: only addition and subtraction have fixed-width answers, not %v", p, how, w, k)
 	case w < p.Skill.Digits || w > k.MaxDigits():

@@ -204,6 +204,32 @@ func (s Skill) MaxAnswerLen() int {
 	}
 }
 
+// AnswerDigits is the number of digits every answer of the skill has when written at a fixed
+// length (Problem.AtWidth): enough for its largest answer and, in ten's complement, its most
+// negative one:
+//
+//	addN, subN  N+1  (the carry out of the top column, or the borrow into it)
+//	mulN        2N   (9801 for mul2)
+//	comp1       3    (729 = (9*9)*9; -81 = (0-9)*9 is 919 then '-')
+//	dsum4       2    (36)
+//
+// It is 0 for an invalid skill.
+func (s Skill) AnswerDigits() int {
+	if s.Validate() != nil {
+		return 0
+	}
+	switch s.Kind {
+	case Add, Sub:
+		return s.Digits + 1
+	case Mul:
+		return 2 * s.Digits
+	case Composite:
+		return 3
+	default: // DigitSum
+		return numDigits(9 * s.Digits)
+	}
+}
+
 // space is the number of distinct problems of a valid skill.
 func (s Skill) space() int64 {
 	switch s.Kind {
