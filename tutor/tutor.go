@@ -4,8 +4,9 @@
 //
 // Two tutors ship: Adaptive, the default, which unlocks skills in prerequisite order, spends the
 // batch where groups are informative and keeps reviewing what is mastered; and Uniform, which
-// draws every skill equally often, the baseline to compare it with. Both run the carry ladder of
-// each addition and subtraction skill (arith.NoCarry, then arith.NoOverflow, then every problem).
+// draws every skill equally often, the baseline to compare it with. Both run the ladder of each
+// addition and subtraction skill (arith.NoCarry, then arith.NoOverflow, then every problem) and
+// of the composite (single-digit values, values up to 99, then every problem).
 //
 // A Tutor is deterministic given the random source it is handed, and its whole state round-trips
 // through JSON, so a resumed run makes the same choices as an uninterrupted one.
@@ -56,7 +57,7 @@ type Options struct {
 	// Skills are the skills to teach, easiest first: the order prerequisites are looked up in.
 	Skills []arith.Skill
 	// Curriculum is the sampled accuracy (mean of the last Window steps that practised a skill)
-	// that moves that skill up its carry ladder; 0 practises every problem from the start.
+	// that moves that skill up its ladder (arith.LevelOf); 0 practises every problem from the start.
 	Curriculum float64
 	// Mastery is the held-out greedy accuracy at which a skill counts as mastered (Adaptive
 	// unlocks the skills that need it, and moves it to review).
@@ -224,8 +225,11 @@ func (b *book) observe(outcomes []Outcome) {
 	}
 }
 
-// hasLadder reports whether s has carry levels below arith.Hardest (addition and subtraction).
-func hasLadder(s arith.Skill) bool { return s.Kind == arith.Add || s.Kind == arith.Sub }
+// hasLadder reports whether s has levels below arith.Hardest: carries for addition and
+// subtraction, the size of its values for the composite (arith.LevelOf).
+func hasLadder(s arith.Skill) bool {
+	return s.Kind == arith.Add || s.Kind == arith.Sub || s.Kind == arith.Composite
+}
 
 // climb moves r up its carry ladder once the mean sampled accuracy of its last Window steps at
 // this level reaches Options.Curriculum.

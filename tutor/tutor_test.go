@@ -534,15 +534,15 @@ func FuzzUnmarshal(f *testing.F) {
 	})
 }
 
-// Skills without carries (mul, comp, dsum) start at the top level; a held-out measurement at mastery
-// lifts an addition skill off its ladder, so a skill unlocked already at mastery is mastered at once
-// with the curriculum on, too.
-func TestLadderOnlyForAddSub(t *testing.T) {
+// Skills without a ladder (mul, dsum) start at the top level, those with one (add, sub by carries,
+// comp by the size of its values) at the bottom; a held-out measurement at mastery lifts a skill off its ladder,
+// so a skill unlocked already at mastery is mastered at once with the curriculum on, too.
+func TestLadderOnlyForAddSubComp(t *testing.T) {
 	list := skills(t, "add1,sub1,mul1,comp1,dsum4,add2")
 	tu := mustAdaptive(t, Options{Skills: list, Curriculum: 0.6, Mastery: 0.9})
 	for _, r := range tu.Report() {
 		want := arith.NoCarry
-		if r.Skill.Kind != arith.Add && r.Skill.Kind != arith.Sub {
+		if r.Skill.Kind == arith.Mul || r.Skill.Kind == arith.DigitSum {
 			want = arith.Hardest
 		}
 		if r.Level != want {
@@ -554,6 +554,10 @@ func TestLadderOnlyForAddSub(t *testing.T) {
 	want := map[string]Status{"add1": Mastered, "sub1": Mastered, "mul1": Mastered, "comp1": Learning, "dsum4": Learning, "add2": Mastered}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("after one measurement with the curriculum on: %v; want %v", got, want)
+	}
+	tu.Measured(map[arith.Skill]float64{list[3]: 0.91})
+	if r := tu.Report()[3]; r.Status != Mastered || r.Level != arith.Hardest {
+		t.Errorf("comp1 measured at mastery: %s at level %d; want mastered at %d", r.Status, r.Level, arith.Hardest)
 	}
 }
 

@@ -3,8 +3,9 @@ package arith
 import "math/rand/v2"
 
 // Level grades how much of column arithmetic a problem needs, for curricula that start with the
-// easy cases. Only addition and subtraction have levels below Hardest; every other problem is
-// Hardest.
+// easy cases. Addition and subtraction climb by carries, the composite by the size of its values
+// (its first operation's result and its answer): NoCarry keeps both single digits, NoOverflow
+// both in [0, 99]. Every other problem is Hardest.
 type Level int
 
 const (
@@ -14,13 +15,23 @@ const (
 	// NoOverflow: carries or borrows between columns, but the answer keeps the operands' shape.
 	// Addition: a + b < 10^Digits (no carry out of the top column). Subtraction: a ≥ b.
 	NoOverflow
-	// Hardest is everything else: a carry out of the top column, a negative difference, and all
-	// problems of the other kinds.
+	// Hardest is everything else: a carry out of the top column, a negative difference, a
+	// composite with a negative or three-digit value, and all problems of the other kinds.
 	Hardest
 )
 
 // LevelOf returns the level of p.
 func LevelOf(p Problem) Level {
+	if p.Skill.Kind == Composite && len(p.Ops) == 2 && len(p.Operands) == 3 {
+		mid := p.Ops[0].apply(p.Operands[0], p.Operands[1])
+		switch {
+		case mid >= 0 && mid <= 9 && p.Answer >= 0 && p.Answer <= 9:
+			return NoCarry
+		case mid >= 0 && mid <= 99 && p.Answer >= 0 && p.Answer <= 99:
+			return NoOverflow
+		}
+		return Hardest
+	}
 	if len(p.Operands) != 2 || (p.Skill.Kind != Add && p.Skill.Kind != Sub) {
 		return Hardest
 	}
@@ -50,10 +61,23 @@ func LevelOf(p Problem) Level {
 // from the carry-free problems instead, a difference's digit d comes up (10-d)/55 of the time
 // (0 in 18%, 9 in 2%), and a policy learning 5-digit subtraction from random weights (answers
 // of six digits) settled on writing zeros: 0% held-out at step 750, against 33% at step 900 with
-// even digits. Other levels are drawn uniformly, by rejection.
+// even digits. A NoCarry composite is drawn the same way: its answer digit uniformly, then a
+// problem with that answer. A policy learning the composite from random weights on problems
+// drawn uniformly wrote one answer per pair of operators, ignoring the operands: (a+b+c) mod 10,
+// the units digit of a sum of three uniform digits, is independent of any two of them, so no
+// single operand's digit says anything about it; among single-digit values it does (a sum is at
+// least each operand). Other levels are drawn uniformly, by rejection.
 func GenerateTrainAt(s Skill, max Level, rng *rand.Rand) Problem {
-	if s.Kind != Add && s.Kind != Sub {
+	if s.Kind != Add && s.Kind != Sub && s.Kind != Composite {
 		return GenerateTrain(s, rng)
+	}
+	if max == NoCarry && s.Kind == Composite {
+		d := rng.IntN(10)
+		for {
+			if p := GenerateTrain(s, rng); p.Answer == d && LevelOf(p) == NoCarry {
+				return p
+			}
+		}
 	}
 	if max == NoCarry {
 		for {

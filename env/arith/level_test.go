@@ -35,18 +35,43 @@ func TestLevelOf(t *testing.T) {
 			t.Errorf("LevelOf(%s) = %d; want %d", p, got, tc.want)
 		}
 	}
+	// The composite climbs by the size of its values: single digits, then up to 99.
+	for q, want := range map[string]Level{
+		"(2+3)+4": NoCarry, "(9-9)-0": NoCarry, "(2*3)+1": NoCarry, "(3*3)*1": NoCarry,
+		"(9+8)-9": NoOverflow, // 17 on the way
+		"(6+3)+1": NoOverflow, // 10 at the end
+		"(9*9)+9": NoOverflow, // 90
+		"(9*9)*9": Hardest,    // 729
+		"(1-2)+5": Hardest,    // -1 on the way
+		"(4-7)*0": Hardest,
+		"(0-1)*1": Hardest, // -1
+	} {
+		p, err := ParseQuestion(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := LevelOf(p); got != want {
+			t.Errorf("LevelOf(%s) = %d; want %d", p, got, want)
+		}
+	}
 }
 
 func TestGenerateTrainAt(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 1))
-	for _, s := range []Skill{{Add, 2}, {Sub, 3}, {Add, 6}, {DigitSum, 4}} {
+	for _, s := range []Skill{{Add, 2}, {Sub, 3}, {Add, 6}, {DigitSum, 4}, {Composite, 1}} {
 		for lvl := NoCarry; lvl <= Hardest; lvl++ {
+			seen := make(map[Level]bool)
 			for range 200 {
 				p := GenerateTrainAt(s, lvl, rng)
-				levelled := s.Kind == Add || s.Kind == Sub
+				levelled := s.Kind != DigitSum // which has no ladder: every problem is Hardest
 				if (levelled && LevelOf(p) > lvl) || HeldOut(p) || p.Skill != s {
 					t.Fatalf("GenerateTrainAt(%s, %d) = %s at level %d (held out %v)", s, lvl, p, LevelOf(p), HeldOut(p))
 				}
+				seen[LevelOf(p)] = true
+			}
+			// Every level up to lvl is drawn, not only the easiest.
+			if s.Kind != DigitSum && !seen[lvl] {
+				t.Errorf("GenerateTrainAt(%s, %d): no problem at level %d in 200", s, lvl, lvl)
 			}
 		}
 	}
@@ -59,7 +84,7 @@ func TestGenerateTrainAt(t *testing.T) {
 func TestGenerateTrainAtNoCarryDigits(t *testing.T) {
 	rng := rand.New(rand.NewPCG(2, 2))
 	const n = 20000
-	for _, s := range []Skill{{Add, 5}, {Sub, 5}, {Add, 2}, {Sub, 2}} {
+	for _, s := range []Skill{{Add, 5}, {Sub, 5}, {Add, 2}, {Sub, 2}, {Composite, 1}} {
 		var count [6][10]int
 		for range n {
 			p := GenerateTrainAt(s, NoCarry, rng)
