@@ -24,7 +24,8 @@ type Config struct {
 	// positions and what is learnt about a column carries over between widths, and answers of
 	// exactly Width+1 digits, so that no answer has to foresee where it stops. The adaptive tutor
 	// then teaches the widest of them first and the narrower ones on it (tutor.Prerequisites).
-	// 0 writes each skill at its own width [0].
+	// The other kinds keep their prompts and are answered in a fixed number of digits too
+	// (arith.Skill.AnswerDigits). 0 writes each skill at its own width and length [0].
 	Width int `json:"width"`
 	// Columns, when positive, poses every addition and subtraction in the column layout at this
 	// width (arith.EncodeColumns, arith.Expected): operands least significant digit first, both

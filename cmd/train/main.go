@@ -174,7 +174,7 @@ func bindConfig(fs *flag.FlagSet, cfg *trainer.Config) {
 	fs.Float64Var(&cfg.TargetEntropy, "target-entropy", cfg.TargetEntropy, "raise -uniform-kl while answer-token entropy is below this (nats; 0: fixed)")
 	fs.Float64Var(&cfg.EntropyCoef, "entropy", cfg.EntropyCoef, "entropy bonus coefficient")
 	fs.TextVar(&cfg.Tutor, "tutor", cfg.Tutor, "who picks each problem's skill: `adaptive` (prerequisites, informative groups, review) or uniform")
-	fs.IntVar(&cfg.Width, "width", cfg.Width, "pad addition and subtraction operands to at least `N` digits, so all widths share positions and the tutor teaches the widest first (0: own width)")
+	fs.IntVar(&cfg.Width, "width", cfg.Width, "pad addition and subtraction operands to at least `N` digits, so all widths share positions and the tutor teaches the widest first; every answer then has a fixed length (0: own width and length)")
 	fs.IntVar(&cfg.Columns, "columns", cfg.Columns, "pose addition and subtraction in the column layout at `N` digits: operands least significant first, answers of N+1 digits (0: natural; see -rope)")
 	fs.Float64Var(&cfg.Mastery, "mastery", cfg.Mastery, "held-out accuracy at which a skill is mastered and unlocks the next")
 	fs.IntVar(&cfg.Frontier, "frontier", cfg.Frontier, "most skills the adaptive tutor teaches at once (0: all unlocked)")

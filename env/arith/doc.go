@@ -90,6 +90,9 @@
 //	7+45         5  ^00007+00045=   250000$
 //	3-5          5  ^00003-00005=   899999-$
 //
+// The other kinds keep their prompts at a width and are answered in their skill's fixed number
+// of digits ([Skill.AnswerDigits]): (4-7)-3 is answered 499-$ (-6 over three digits).
+//
 // # Skills
 //
 // A [Skill] is an operation at an operand width: add1..add6 and sub1..sub6 (a±b with a, b < 10^n),

@@ -66,7 +66,10 @@ func LevelOf(p Problem) Level {
 // drawn uniformly wrote one answer per pair of operators, ignoring the operands: (a+b+c) mod 10,
 // the units digit of a sum of three uniform digits, is independent of any two of them, so no
 // single operand's digit says anything about it; among single-digit values it does (a sum is at
-// least each operand). Other levels are drawn uniformly, by rejection.
+// least each operand). Measured from random weights: 3-5% of sampled answers right over 1,500
+// steps on the composites without a product, drawn uniformly; 18% by step 1,000 drawn this way,
+// above the 10% of a guessed units digit but still slow. Other levels are drawn uniformly, by
+// rejection.
 func GenerateTrainAt(s Skill, max Level, rng *rand.Rand) Problem {
 	if s.Kind != Add && s.Kind != Sub && s.Kind != Composite {
 		return GenerateTrain(s, rng)

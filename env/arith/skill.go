@@ -178,7 +178,8 @@ func (s Skill) PromptLen() int {
 }
 
 // MaxAnswerLen is the most tokens a correct canonical answer of the skill needs, sign and End
-// included:
+// included: AnswerDigits+1, since the longest answer is the largest one's digits then End, and
+// a negative answer's complement has fewer digits than its sign costs:
 //
 //	addN   N+2   (N+1 digits of the largest sum, End)
 //	subN   N+2   (N digits of 10^N + the most negative difference, '-', End)
@@ -192,16 +193,7 @@ func (s Skill) MaxAnswerLen() int {
 	if s.Validate() != nil {
 		return 0
 	}
-	switch s.Kind {
-	case Add, Sub:
-		return s.Digits + 2
-	case Mul:
-		return 2*s.Digits + 1
-	case Composite:
-		return 4 // 729 and -81 are the extremes, checked by enumeration in the tests
-	default: // DigitSum
-		return len(EncodeAnswer(9 * s.Digits))
-	}
+	return s.AnswerDigits() + 1
 }
 
 // AnswerDigits is the number of digits every answer of the skill has when written at a fixed
@@ -213,7 +205,8 @@ func (s Skill) MaxAnswerLen() int {
 //	comp1       3    (729 = (9*9)*9; -81 = (0-9)*9 is 919 then '-')
 //	dsum4       2    (36)
 //
-// It is 0 for an invalid skill.
+// It is 0 for an invalid skill. The tests check both against the extremes and against every
+// problem of the skills small enough to enumerate.
 func (s Skill) AnswerDigits() int {
 	if s.Validate() != nil {
 		return 0
