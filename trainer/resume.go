@@ -29,7 +29,7 @@ func ReadConfig(path string) (Config, int, error) {
 // Resume rebuilds the trainer saved at path (a checkpoint directory, or a run directory meaning its
 // latest checkpoint) so that running it on gives, bit for bit, the weights an uninterrupted run
 // would have: it restores the policy, AdamW's m, v and t, both PCG streams (problems and sampling),
-// the step, the sequence count, the tutor (every skill's record and carry level), and the steered
+// the step, the sequence count, the tutor (every skill's record and curriculum level), and the steered
 // uniform-KL weight. The frozen reference policy (Config.Beta > 0) is not stored: it is the initial
 // policy, re-created from the seed exactly as New does.
 //
@@ -148,7 +148,7 @@ func ResumeWith(path string, steps int, o Options) (*Trainer, error) {
 var ErrNoTutor = errors.New("no tutor state (a checkpoint from before tutors)")
 
 // ReadSkills returns the tutor's record of every skill in the checkpoint at path (a checkpoint
-// directory, or a run directory meaning its latest checkpoint): status, carry level, running pass
+// directory, or a run directory meaning its latest checkpoint): status, curriculum level, running pass
 // rate and signal, last held-out accuracy, groups practised and share of the next step.
 func ReadSkills(path string) ([]tutor.SkillReport, error) {
 	ck, err := checkpoints.Load(path)

@@ -221,7 +221,7 @@ type extraState struct {
 	Sequences int     `json:"sequences"`
 	AdamT     int     `json:"adam_t"`
 	UniformKL float64 `json:"uniform_kl"`
-	// Tutor is the tutor's whole state (its JSON form), carry levels included.
+	// Tutor is the tutor's whole state (its JSON form), curriculum levels included.
 	Tutor json.RawMessage `json:"tutor"`
 	// HeldOut is the mean held-out greedy accuracy over the skills at this step, if measured.
 	HeldOut *float64 `json:"held_out,omitempty"`

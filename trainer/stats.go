@@ -25,7 +25,7 @@ type Stats struct {
 	// under process credit, equal token scores): batch the tutor spent on nothing.
 	FracNoSignal float64 `json:"frac_no_signal"`
 	Accuracy     float64 `json:"accuracy"` // sampled completions exactly right
-	Level        int     `json:"level"`    // lowest carry level practised this step (arith.Level)
+	Level        int     `json:"level"`    // lowest curriculum level practised this step (arith.Level)
 
 	// Skills is each practised skill's share of this step, by name.
 	Skills map[string]SkillStep `json:"skills,omitempty"`
@@ -68,7 +68,7 @@ type SkillStep struct {
 	Groups       int     `json:"groups"`
 	Accuracy     float64 `json:"acc"`       // sampled completions exactly right
 	FracNoSignal float64 `json:"no_signal"` // groups with no non-zero advantage
-	Level        int     `json:"level"`     // carry level drawn at
+	Level        int     `json:"level"`     // curriculum level drawn at
 }
 
 // Sample is one scored completion, shown every Config.SampleEvery steps.

@@ -70,7 +70,7 @@ type Trainer struct {
 	// β_u now: Config.UniformKL, raised while entropy is under Config.TargetEntropy.
 	uniformKL float64
 
-	// tutor picks each problem's skill and carry level (Config.Tutor, Config.Curriculum).
+	// tutor picks each problem's skill and curriculum level (Config.Tutor, Config.Curriculum).
 	tutor tutor.Tutor
 }
 

@@ -124,7 +124,7 @@ func XRay(params *model.Params, cfg Config, mix reward.Mix, groups int, seed uin
 
 	// A trainer without graph or optimiser: enough to run collect, which is the training step's
 	// steps 1-4 (problems, rollouts, rewards, advantages) and its batch layout.
-	// Every skill equally often, at the top of its carry ladder.
+	// Every skill equally often, at the top of its ladder.
 	uniform, err := tutor.NewUniform(tutor.Options{Skills: cfg.Skills, Mastery: cfg.Mastery})
 	if err != nil {
 		return nil, fmt.Errorf("trainer: xray: %w", err)

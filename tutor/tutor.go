@@ -76,7 +76,7 @@ type Options struct {
 	Width int
 }
 
-// Window is the number of steps of sampled accuracy the carry ladder averages.
+// Window is the number of steps of sampled accuracy the ladder averages.
 const Window = 10
 
 // MinShare is the least share of a step's problems Adaptive gives any unlocked skill, so that no
@@ -132,7 +132,7 @@ type SkillReport struct {
 	Skill    arith.Skill `json:"-"`
 	Name     string      `json:"skill"`
 	Status   Status      `json:"status"`
-	Level    arith.Level `json:"level"`     // carry-ladder level practised now
+	Level    arith.Level `json:"level"`     // ladder level practised now
 	PassRate float64     `json:"pass_rate"` // running sampled exact accuracy
 	Signal   float64     `json:"signal"`    // running fraction of its groups with signal
 	HeldOut  float64     `json:"held_out"`  // last measured greedy accuracy; -1 before any
@@ -190,7 +190,7 @@ func newBook(o Options) (book, error) {
 	return b, nil
 }
 
-// observe updates each practised skill's running rates and carry ladder from one step's groups.
+// observe updates each practised skill's running rates and ladder from one step's groups.
 func (b *book) observe(outcomes []Outcome) {
 	type sum struct{ groups, signal, completions, correct int }
 	sums := make([]sum, len(b.recs))
@@ -231,7 +231,7 @@ func hasLadder(s arith.Skill) bool {
 	return s.Kind == arith.Add || s.Kind == arith.Sub || s.Kind == arith.Composite
 }
 
-// climb moves r up its carry ladder once the mean sampled accuracy of its last Window steps at
+// climb moves r up its ladder once the mean sampled accuracy of its last Window steps at
 // this level reaches Options.Curriculum.
 func (b *book) climb(r *record, acc float64) {
 	if b.opts.Curriculum <= 0 || r.Level >= arith.Hardest {
@@ -255,7 +255,7 @@ func (b *book) climb(r *record, acc float64) {
 }
 
 // measured records held-out accuracies. A skill measured at Mastery or above is lifted to the top
-// of its carry ladder: the held-out set covers every level, so it has learnt them all.
+// of its ladder: the held-out set covers every level, so it has learnt them all.
 func (b *book) measured(acc map[arith.Skill]float64) {
 	for s, a := range acc {
 		if i, ok := b.index[s]; ok && a >= 0 && a <= 1 {
@@ -329,7 +329,7 @@ func (b *book) unmarshal(kind string, data []byte) error {
 			return fmt.Errorf("tutor: state of skill %s is invalid: %+v", r.Skill, *r)
 		}
 		if !hasLadder(want) && r.Level != arith.Hardest {
-			return fmt.Errorf("tutor: state of skill %s has carry level %d; it has no ladder", r.Skill, r.Level)
+			return fmt.Errorf("tutor: state of skill %s has level %d; it has no ladder", r.Skill, r.Level)
 		}
 		c := *r
 		c.skill = want
@@ -421,7 +421,7 @@ func (u *Uniform) UnmarshalJSON(data []byte) error { return u.unmarshal("uniform
 
 // Adaptive is the tutor. A skill is locked until every prerequisite (Prerequisites) is
 // mastered; an unlocked skill is learning until its held-out accuracy reaches Options.Mastery at
-// the top of its carry ladder, then mastered, and back to learning if it falls more than 5
+// the top of its ladder, then mastered, and back to learning if it falls more than 5
 // points under. Each step it shares the problems out:
 //
 //   - learning skills share 1 - Options.Review of the batch in proportion to their signal, the

@@ -19,7 +19,7 @@ import (
 
 // plotMetrics renders a run's metrics.jsonl as one PNG of six panels: reward (total and per
 // component), held-out accuracy per skill over time, KL and entropy, the groups that carried no
-// signal, completion length, and sampled accuracy with the lowest carry level practised.
+// signal, completion length, and sampled accuracy with the lowest curriculum level practised.
 func plotMetrics(metrics, out string) error {
 	f, err := os.Open(metrics)
 	if err != nil {
