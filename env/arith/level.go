@@ -63,10 +63,10 @@ func LevelOf(p Problem) Level {
 // of six digits) settled on writing zeros: 0% held-out at step 750, against 33% at step 900 with
 // even digits. A NoCarry composite is drawn the same way: its answer digit uniformly, then a
 // problem with that answer. A policy learning the composite from random weights on problems
-// drawn uniformly wrote one answer per pair of operators, ignoring the operands: (a+b+c) mod 10,
-// the units digit of a sum of three uniform digits, is independent of any two of them, so no
-// single operand's digit says anything about it; among single-digit values it does (a sum is at
-// least each operand). Measured from random weights: 3-5% of sampled answers right over 1,500
+// drawn uniformly wrote nearly one answer per pair of operators, ignoring the operands:
+// (a+b+c) mod 10, the units digit of a sum of three uniform digits, is independent of any two of
+// them, so no single operand's digit says anything about it; among single-digit values it does
+// (a sum is at least each operand). Measured from random weights: 3-5% of sampled answers right over 1,500
 // steps on the composites without a product, drawn uniformly; 18% by step 1,000 drawn this way,
 // above the 10% of a guessed units digit but still slow. Other levels are drawn uniformly, by
 // rejection.
