@@ -24,8 +24,10 @@ type Config struct {
 	// positions and what is learnt about a column carries over between widths, and answers of
 	// exactly Width+1 digits, so that no answer has to foresee where it stops. The adaptive tutor
 	// then teaches the widest of them first and the narrower ones on it (tutor.Prerequisites).
-	// The other kinds keep their prompts and are answered in a fixed number of digits too
-	// (arith.Skill.AnswerDigits). 0 writes each skill at its own width and length [0].
+	// Products whose answers fit in Width+1 digits are posed the same way, so that their digits
+	// sit where the sums' do (arith.Skill.PaddedAt); the composite and digit sums keep their
+	// prompts and are answered in a fixed number of digits too (arith.Skill.AnswerDigits). 0
+	// writes each skill at its own width and length [0].
 	Width int `json:"width"`
 	// Columns, when positive, poses every addition and subtraction in the column layout at this
 	// width (arith.EncodeColumns, arith.Expected): operands least significant digit first, both
@@ -331,13 +333,7 @@ func (c Config) SkillShape(s arith.Skill) (prompt, answer int) {
 	if c.Columns > 0 && (s.Kind == arith.Add || s.Kind == arith.Sub) {
 		return 2*c.Columns + 3, c.Columns + 3
 	}
-	if (s.Kind == arith.Add || s.Kind == arith.Sub) && c.Width >= s.Digits {
-		return s.Widen(c.Width).PromptLen(), c.Width + 3 // Width+1 digits, '-', End (arith.Problem.AtWidth)
-	}
-	if c.Width > 0 && s.Kind != arith.Add && s.Kind != arith.Sub {
-		return s.PromptLen(), s.AnswerDigits() + 2 // the skill's fixed digits, '-', End
-	}
-	return s.PromptLen(), s.MaxAnswerLen()
+	return s.ShapeAt(c.Width)
 }
 
 // Pose returns p as the run poses it: an addition or subtraction in the column layout at width

@@ -290,8 +290,8 @@ func TestDecodeConfigUnknownField(t *testing.T) {
 	}
 }
 
-// At Width every addition and subtraction is posed, and answered, as one of that width; other
-// kinds keep their prompts and are answered in their skills' fixed number of digits.
+// At Width every addition, subtraction and product is posed, and answered, as one of that width;
+// other kinds keep their prompts and are answered in their skills' fixed number of digits.
 func TestSkillShapeWidth(t *testing.T) {
 	cfg := Default()
 	cfg.Width = 5
@@ -303,8 +303,8 @@ func TestSkillShapeWidth(t *testing.T) {
 		{"sub2", 13, 8}, // six digits, '-', End
 		{"add5", 13, 8}, // as wide as Width: posed at it all the same
 		{"add6", 15, 8}, // wider than Width: its own shape
-		{"mul1", 5, 4},  // ^5*8= ; 2 digits, '-', End (arith.Skill.AnswerDigits)
-		{"mul2", 7, 6},  // ^95*45= ; 4 digits, '-', End
+		{"mul1", 13, 8}, // ^00005*00008= ; padded as the sums are (arith.Skill.PaddedAt)
+		{"mul2", 13, 8}, // ^00095*00045=
 		{"comp1", 9, 5}, // ^(9+8)*2= ; 3 digits, '-', End
 		{"dsum4", 7, 4}, // ^#8606= ; 2 digits, '-', End
 	} {
@@ -318,9 +318,9 @@ func TestSkillShapeWidth(t *testing.T) {
 	}
 }
 
-// At Width the run poses, prompts and scores an addition or subtraction as one of that width with
-// a Width+1-digit answer, wider ones at their own width, and the other kinds with their own
-// prompts and answers of their skills' fixed number of digits.
+// At Width the run poses, prompts and scores an addition, subtraction or product as one of that
+// width with a Width+1-digit answer, wider sums at their own width, and the other kinds with
+// their own prompts and answers of their skills' fixed number of digits.
 func TestPoseWidth(t *testing.T) {
 	cfg := Default()
 	cfg.Width = 5
@@ -329,8 +329,9 @@ func TestPoseWidth(t *testing.T) {
 		{"3-5", "^00003-00005=", "899999-$"},
 		{"40649-78746", "^40649-78746=", "309169-$"},
 		{"123456+1", "^123456+000001=", "754321$"}, // add6: wider than Width
-		{"5*8", "^5*8=", "04$"},
-		{"3*3", "^3*3=", "90$"},
+		{"5*8", "^00005*00008=", "040000$"},
+		{"3*3", "^00003*00003=", "900000$"},
+		{"95*45", "^00095*00045=", "572400$"},
 		{"(4-7)-3", "^(4-7)-3=", "499-$"}, // -6 over three digits is 994
 		{"(9*9)*9", "^(9*9)*9=", "927$"},
 		{"#8606", "^#8606=", "02$"},

@@ -709,24 +709,34 @@ func TestEnglish(t *testing.T) {
 	}
 }
 
-func TestWiden(t *testing.T) {
+func TestShapeAt(t *testing.T) {
 	for _, tc := range []struct {
-		s    Skill
-		w    int
-		want Skill
+		s              Skill
+		w              int
+		padded         bool
+		prompt, answer int
 	}{
-		{Skill{Add, 2}, 6, Skill{Add, 6}},
-		{Skill{Sub, 3}, 5, Skill{Sub, 5}},
-		{Skill{Add, 5}, 2, Skill{Add, 5}},  // never narrower
-		{Skill{Add, 2}, 0, Skill{Add, 2}},  // 0: own width
-		{Skill{Add, 2}, -3, Skill{Add, 2}}, // hostile
-		{Skill{Sub, 2}, 99, Skill{Sub, 6}}, // capped at MaxDigits
-		{Skill{Mul, 1}, 6, Skill{Mul, 1}},  // other kinds keep their width
-		{Skill{Composite, 1}, 6, Skill{Composite, 1}},
-		{Skill{DigitSum, 4}, 6, Skill{DigitSum, 4}},
+		{Skill{Add, 2}, 6, true, 15, 9},
+		{Skill{Sub, 3}, 5, true, 13, 8},
+		{Skill{Add, 5}, 5, true, 13, 8},
+		{Skill{Add, 5}, 2, false, 13, 7}, // wider than w: its own layout
+		{Skill{Add, 2}, 0, false, 7, 4},  // 0: the natural layout
+		{Skill{Add, 2}, -3, false, 7, 4}, // hostile
+		{Skill{Sub, 2}, 99, false, 7, 4}, // beyond the kind's MaxDigits: natural
+		{Skill{Mul, 1}, 5, true, 13, 8},  // ^00003*00007= 120000$
+		{Skill{Mul, 1}, 1, true, 5, 4},   // 81 fits in 2 digits
+		{Skill{Mul, 2}, 3, true, 9, 6},   // 9801 fits in 4
+		{Skill{Mul, 2}, 2, false, 7, 6},  // 9801 does not fit in 3: own prompt, 4 digits
+		{Skill{Mul, 2}, 1, false, 7, 6},  // narrower than the operands
+		{Skill{Composite, 1}, 5, false, 9, 5},
+		{Skill{DigitSum, 4}, 6, false, 7, 4},
+		{Skill{Kind(99), 1}, 5, false, 0, 0}, // invalid skill
 	} {
-		if got := tc.s.Widen(tc.w); got != tc.want {
-			t.Errorf("%v.Widen(%d) = %v; want %v", tc.s, tc.w, got, tc.want)
+		if got := tc.s.PaddedAt(tc.w); got != tc.padded {
+			t.Errorf("%v.PaddedAt(%d) = %v; want %v", tc.s, tc.w, got, tc.padded)
+		}
+		if p, a := tc.s.ShapeAt(tc.w); p != tc.prompt || a != tc.answer {
+			t.Errorf("%v.ShapeAt(%d) = %d, %d; want %d, %d", tc.s, tc.w, p, a, tc.prompt, tc.answer)
 		}
 	}
 }
@@ -736,19 +746,22 @@ func TestWiden(t *testing.T) {
 func TestAtWidthKeepsProblem(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, s := range AllSkills() {
-		if s.Kind != Add && s.Kind != Sub {
+		if s.Kind != Add && s.Kind != Sub && s.Kind != Mul {
 			continue
 		}
 		for range 50 {
 			p := Generate(s, rng)
-			for w := s.Digits; w <= s.Kind.MaxDigits(); w++ {
+			for w := s.Digits; w <= 6; w++ {
+				if !s.PaddedAt(w) {
+					continue
+				}
 				q, err := p.AtWidth(w)
 				if err != nil {
 					t.Fatal(err)
 				}
 				ts := Encode(q)
-				if len(ts) != s.Widen(w).PromptLen() {
-					t.Fatalf("Encode(%v at width %d) = %q: length %d, want %d", p, w, Render(ts), len(ts), s.Widen(w).PromptLen())
+				if want, _ := s.ShapeAt(w); len(ts) != want || len(ts) != 2*w+3 {
+					t.Fatalf("Encode(%v at width %d) = %q: length %d, want %d", p, w, Render(ts), len(ts), want)
 				}
 				expr := Render(ts[1 : len(ts)-1])
 				r, err := ParseQuestion(expr)
@@ -908,43 +921,53 @@ func TestWidthLayout(t *testing.T) {
 	}
 }
 
-// Posed at a width, a product, composite or digit sum keeps its prompt and is answered in exactly
-// its skill's AnswerDigits, over every problem of those skills: the digits suffice for the
-// largest answer and, in ten's complement, the most negative, and some answer needs all of them.
+// Posed at a width, a composite, digit sum or product too wide to be padded (Skill.PaddedAt)
+// keeps its prompt and is answered in exactly its skill's AnswerDigits, and a padded product in
+// w+1, over every problem of those skills: the digits suffice for the largest answer and, in
+// ten's complement, the most negative, and some answer needs all AnswerDigits of them.
 func TestFixedAnswers(t *testing.T) {
 	tests := []struct {
 		s    Skill
+		w    int
 		want int // AnswerDigits
-	}{{Skill{Mul, 1}, 2}, {Skill{Mul, 2}, 4}, {Skill{Composite, 1}, 3}, {Skill{DigitSum, 4}, 2}}
+	}{
+		{Skill{Mul, 1}, 5, 2}, {Skill{Mul, 2}, 5, 4}, {Skill{Mul, 2}, 2, 4},
+		{Skill{Composite, 1}, 5, 3}, {Skill{DigitSum, 4}, 5, 2},
+	}
 	for _, tt := range tests {
 		if got := tt.s.AnswerDigits(); got != tt.want {
 			t.Errorf("%v.AnswerDigits() = %d; want %d", tt.s, got, tt.want)
 		}
+		digits := tt.want
+		if tt.s.PaddedAt(tt.w) {
+			digits = tt.w + 1
+		}
 		tight := false
 		for _, p := range problemsOf(t, tt.s, 0) {
-			q, err := p.AtWidth(5)
+			q, err := p.AtWidth(tt.w)
 			if err != nil {
-				t.Fatalf("%v.AtWidth(5): %v", p, err)
+				t.Fatalf("%v.AtWidth(%d): %v", p, tt.w, err)
 			}
-			if !slices.Equal(Encode(q), Encode(p)) {
-				t.Fatalf("Encode(%v at width 5) = %q; want its own prompt %q", p, Render(Encode(q)), Render(Encode(p)))
+			if !tt.s.PaddedAt(tt.w) && !slices.Equal(Encode(q), Encode(p)) {
+				t.Fatalf("Encode(%v at width %d) = %q; want its own prompt %q", p, tt.w, Render(Encode(q)), Render(Encode(p)))
 			}
 			want := Expected(q)
 			n := len(want) - 1 // digits
 			if p.Answer < 0 {
 				n--
 			}
-			if v, err := DecodeAnswer(want); err != nil || v != p.Answer || n != tt.want || !WellWritten(q, want) || len(want) > q.AnswerLen() {
-				t.Fatalf("Expected(%v at width 5) = %q: decodes to %d, %v; %d digits, want %d; WellWritten %v, AnswerLen %d",
-					p, Render(want), v, err, n, tt.want, WellWritten(q, want), q.AnswerLen())
+			if v, err := DecodeAnswer(want); err != nil || v != p.Answer || n != digits || !WellWritten(q, want) || len(want) > q.AnswerLen() {
+				t.Fatalf("Expected(%v at width %d) = %q: decodes to %d, %v; %d digits, want %d; WellWritten %v, AnswerLen %d",
+					p, tt.w, Render(want), v, err, n, digits, WellWritten(q, want), q.AnswerLen())
 			}
 			if short := EncodeAnswer(p.Answer); len(short) != len(want) && WellWritten(q, short) {
-				t.Fatalf("WellWritten(%v at width 5, %q) = true; want only %d digits", p, Render(short), tt.want)
+				t.Fatalf("WellWritten(%v at width %d, %q) = true; want only %d digits", p, tt.w, Render(short), digits)
 			}
-			// Needing every digit: a positive answer whose top digit is not 0, or a negative one
-			// whose top digit is not 9 (a shorter complement would not say it is negative).
-			top := want[n-1]
-			tight = tight || (p.Answer > 0 && top != 0) || (p.Answer < 0 && top != 9)
+			// Needing every one of AnswerDigits: a positive answer of that many digits, or a
+			// negative one whose complement over them does not start with 9 (a shorter
+			// complement would not say it is negative).
+			top := pow10(tt.want - 1)
+			tight = tight || int64(p.Answer) >= top || int64(-p.Answer) > top
 		}
 		if !tight {
 			t.Errorf("%v: no answer needs all %d digits; AnswerDigits is not tight", tt.s, tt.want)

@@ -89,9 +89,12 @@
 //	problem      w  prompt          answer
 //	7+45         5  ^00007+00045=   250000$
 //	3-5          5  ^00003-00005=   899999-$
+//	3*7          5  ^00003*00007=   120000$
 //
-// The other kinds keep their prompts at a width and are answered in their skill's fixed number
-// of digits ([Skill.AnswerDigits]): (4-7)-3 is answered 499-$ (-6 over three digits).
+// Products are padded as sums are wherever their answers fit in w+1 digits ([Skill.PaddedAt]), so
+// that their units digits sit where every sum's do. The other kinds keep their prompts at a width
+// and are answered in their skill's fixed number of digits ([Skill.AnswerDigits]): (4-7)-3 is
+// answered 499-$ (-6 over three digits).
 //
 // # Skills
 //

@@ -28,8 +28,8 @@ func Encode(p Problem) []Token {
 		return EncodeColumns(p)
 	}
 	w := p.Skill.Digits
-	if p.Skill.Kind == Add || p.Skill.Kind == Sub {
-		w = max(w, p.Width)
+	if p.Width > 0 && p.Skill.PaddedAt(p.Width) {
+		w = p.Width
 	}
 	x := p.Operands
 	ts := make([]Token, 0, p.Skill.PromptLen())
@@ -111,18 +111,13 @@ func (p Problem) AnswerLen() int {
 }
 
 // fixedDigits is the number of digits of every answer of p posed in columns or at a width
-// (Columns+1, or Width+1 for an addition or subtraction and the skill's AnswerDigits for the
-// other kinds), or 0 for an answer of its own length.
+// (Columns+1, or Skill.ShapeAt's: Width+1 for a padded skill, the skill's AnswerDigits for the
+// others), or 0 for an answer of its own length.
 func (p Problem) fixedDigits() int {
-	switch {
-	case p.Columns > 0:
+	if p.Columns > 0 {
 		return p.Columns + 1
-	case p.Width > 0 && (p.Skill.Kind == Add || p.Skill.Kind == Sub):
-		return p.Width + 1
-	case p.Width > 0:
-		return p.Skill.AnswerDigits()
 	}
-	return 0
+	return p.Skill.digitsAt(p.Width)
 }
 
 // WellWritten reports whether ts is written in p's answer form, whatever its value: in the natural

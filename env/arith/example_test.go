@@ -43,10 +43,10 @@ func ExampleEncode() {
 }
 
 func ExampleProblem_AtWidth() {
-	// At width 6 every addition and subtraction has the same prompt length and the same answer
-	// length, whatever its own width: seven digits, least significant first. The other kinds
-	// keep their prompts and are answered in their skill's fixed number of digits.
-	for _, q := range []string{"7+45", "40-912", "(4-7)-3", "3*3"} {
+	// At width 6 every addition, subtraction and product has the same prompt length and the same
+	// answer length, whatever its own width: seven digits, least significant first. The other
+	// kinds keep their prompts and are answered in their skill's fixed number of digits.
+	for _, q := range []string{"7+45", "40-912", "3*3", "(4-7)-3"} {
 		p, _ := arith.ParseQuestion(q)
 		w, _ := p.AtWidth(6)
 		fmt.Printf("%-6s %-7s %s %s\n", p.Skill, p, arith.Render(arith.Encode(w)), arith.Render(arith.Expected(w)))
@@ -54,8 +54,8 @@ func ExampleProblem_AtWidth() {
 	// Output:
 	// add2   7+45    ^000007+000045= 2500000$
 	// sub3   40-912  ^000040-000912= 8219999-$
+	// mul1   3*3     ^000003*000003= 9000000$
 	// comp1  (4-7)-3 ^(4-7)-3= 499-$
-	// mul1   3*3     ^3*3= 90$
 }
 
 func ExampleEncodeAnswer() {

@@ -75,9 +75,10 @@ type Problem struct {
 	// natural layout, and the only one of the other kinds.
 	Columns int
 	// Width, when positive, poses the problem at that width in the natural layout (see AtWidth):
-	// an addition or subtraction has its operands zero-padded to Width digits and an answer of
-	// exactly Width+1 digits, as in columns (Expected); any other kind keeps its prompt and has an
-	// answer of exactly its skill's AnswerDigits. At most one of Columns and Width is set.
+	// an addition, subtraction or product padded at it (Skill.PaddedAt) has its operands
+	// zero-padded to Width digits and an answer of exactly Width+1 digits, as in columns
+	// (Expected); any other problem keeps its prompt and has an answer of exactly its skill's
+	// AnswerDigits. At most one of Columns and Width is set.
 	Width int
 }
 
@@ -142,7 +143,7 @@ func (p Problem) wellFormed() bool {
 	if p.Columns != 0 && (!addSub || p.Columns < p.Skill.Digits || p.Columns > p.Skill.Kind.MaxDigits()) {
 		return false
 	}
-	if p.Width < 0 || (p.Width > 0 && addSub && (p.Width < p.Skill.Digits || p.Width > p.Skill.Kind.MaxDigits())) {
+	if p.Width < 0 || (p.Width > 0 && addSub && !p.Skill.PaddedAt(p.Width)) {
 		return false
 	}
 	if p.Columns != 0 && p.Width != 0 {
@@ -309,11 +310,12 @@ func (p Problem) InColumns(w int) (Problem, error) {
 
 // AtWidth returns p posed at width w in the natural layout (p.Width = w), with an answer of fixed
 // length: least significant digit first, ten's complement then '-' for a negative answer, then
-// End (Expected). An addition or subtraction has its operands zero-padded to w digits, most
-// significant first, and is answered in exactly w+1 digits: 7+45 at width 4 is "^0007+0045="
-// answered "25000$", 3-5 "^0003-0005=" answered "89999-$". A product, composite or digit sum
-// keeps its prompt and is answered in its skill's AnswerDigits: (4-7)-3 is "^(4-7)-3=" answered
-// "499-$" (-6 is 994 over three digits), 3*3 is answered "90$". A fixed-length answer spares the
+// End (Expected). An addition or subtraction, or a product whose answers fit in w+1 digits
+// (Skill.PaddedAt), has its operands zero-padded to w digits, most significant first, and is
+// answered in exactly w+1 digits: 7+45 at width 4 is "^0007+0045=" answered "25000$", 3-5
+// "^0003-0005=" answered "89999-$", 3*3 "^0003*0003=" answered "90000$". Any other problem keeps
+// its prompt and is answered in its skill's AnswerDigits: (4-7)-3 is "^(4-7)-3=" answered "499-$"
+// (-6 is 994 over three digits), 95*45 at width 2 "^95*45=" answered "5724$". A fixed-length answer spares the
 // policy deciding where the answer stops, which for a subtraction depends on every column above
 // (40649-40638 = 11 drops three zeros) and for a composite on the whole computation. It is an
 // error for an addition or subtraction to have an operand wider than w digits or for w to exceed

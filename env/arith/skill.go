@@ -243,15 +243,54 @@ func pow10(n int) int64 {
 	return p
 }
 
-// Widen returns the skill whose prompts share positions with width-w prompts: for addition and
-// subtraction, the same operation at max(Digits, w) digits (capped at the kind's MaxDigits); every
-// other skill, and w <= Digits, returns s unchanged. A run that practises add2 and add5 at width 6
-// writes both as six-digit prompts, so "the units column" sits at one position for every width and
-// what the policy learns about a column carries over to wider numbers (see Problem.AtWidth).
-func (s Skill) Widen(w int) Skill {
-	if (s.Kind != Add && s.Kind != Sub) || w <= s.Digits {
-		return s
+// PaddedAt reports whether problems of s posed at width w ([Problem.AtWidth]) are written as
+// additions at that width are: operands zero-padded to w digits and an answer of exactly w+1
+// digits. Additions and subtractions of at most w digits are (w up to the kind's MaxDigits), and
+// so are products whose every answer fits in w+1 digits: at width 5, 3*7 is "^00003*00007="
+// answered "120000$", so that its units digits sit where every sum's do. A policy that learnt
+// the sums first and met products in their own short prompts wrote their units digit from the
+// first operand alone (measured: 1->8, 2->2, 3->1 whatever the second) for thousands of steps.
+func (s Skill) PaddedAt(w int) bool {
+	if s.Validate() != nil || w < s.Digits {
+		return false
 	}
-	s.Digits = min(w, s.Kind.MaxDigits())
-	return s
+	switch s.Kind {
+	case Add, Sub:
+		return w <= s.Kind.MaxDigits()
+	case Mul:
+		return s.AnswerDigits() <= w+1
+	}
+	return false
+}
+
+// ShapeAt returns the length of the prompts of s posed at width w ([Problem.AtWidth]) and the most
+// tokens their answers take, End included; w = 0 is the natural layout (PromptLen, MaxAnswerLen).
+// A skill padded at w (PaddedAt) has prompts of 2w+3 tokens and answers of w+1 digits, '-' and
+// End; any other kind keeps its prompt and is answered in its AnswerDigits, '-' and End; an
+// addition or subtraction wider than w cannot be posed at w and keeps the natural layout.
+func (s Skill) ShapeAt(w int) (prompt, answer int) {
+	n := s.digitsAt(w)
+	switch {
+	case n == 0:
+		return s.PromptLen(), s.MaxAnswerLen()
+	case s.PaddedAt(w):
+		return 2*w + 3, n + 2
+	default:
+		return s.PromptLen(), n + 2
+	}
+}
+
+// digitsAt is the number of digits of every answer of s posed at width w, or 0 for answers of
+// their own length (w = 0, or an addition or subtraction that does not fit in w).
+func (s Skill) digitsAt(w int) int {
+	switch {
+	case w <= 0 || s.Validate() != nil:
+		return 0
+	case s.PaddedAt(w):
+		return w + 1
+	case s.Kind == Add || s.Kind == Sub:
+		return 0
+	default:
+		return s.AnswerDigits()
+	}
 }
