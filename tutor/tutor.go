@@ -226,9 +226,10 @@ func (b *book) observe(outcomes []Outcome) {
 }
 
 // hasLadder reports whether s has levels below arith.Hardest: carries for addition and
-// subtraction, the size of its values for the composite (arith.LevelOf).
+// subtraction, the size of its values for the composite and for products wider than one digit
+// (arith.LevelOf).
 func hasLadder(s arith.Skill) bool {
-	return s.Kind == arith.Add || s.Kind == arith.Sub || s.Kind == arith.Composite
+	return s.Kind == arith.Add || s.Kind == arith.Sub || s.Kind == arith.Composite || (s.Kind == arith.Mul && s.Digits >= 2)
 }
 
 // climb moves r up its ladder once the mean sampled accuracy of its last Window steps at

@@ -534,15 +534,15 @@ func FuzzUnmarshal(f *testing.F) {
 	})
 }
 
-// Skills without a ladder (mul, dsum) start at the top level, those with one (add, sub by carries,
-// comp by the size of its values) at the bottom; a held-out measurement at mastery lifts a skill off its ladder,
+// Skills without a ladder (mul1's facts, dsum) start at the top level, those with one (add, sub by
+// carries, comp and mul2 by the size of their values) at the bottom; a held-out measurement at mastery lifts a skill off its ladder,
 // so a skill unlocked already at mastery is mastered at once with the curriculum on, too.
-func TestLadderOnlyForAddSubComp(t *testing.T) {
-	list := skills(t, "add1,sub1,mul1,comp1,dsum4,add2")
+func TestLadders(t *testing.T) {
+	list := skills(t, "add1,sub1,mul1,comp1,dsum4,add2,mul2")
 	tu := mustAdaptive(t, Options{Skills: list, Curriculum: 0.6, Mastery: 0.9})
 	for _, r := range tu.Report() {
 		want := arith.NoCarry
-		if r.Skill.Kind == arith.Mul || r.Skill.Kind == arith.DigitSum {
+		if r.Name == "mul1" || r.Skill.Kind == arith.DigitSum {
 			want = arith.Hardest
 		}
 		if r.Level != want {
@@ -551,7 +551,7 @@ func TestLadderOnlyForAddSubComp(t *testing.T) {
 	}
 	tu.Measured(map[arith.Skill]float64{list[0]: 1, list[1]: 0.95, list[2]: 0.92, list[5]: 0.97})
 	got := status(tu)
-	want := map[string]Status{"add1": Mastered, "sub1": Mastered, "mul1": Mastered, "comp1": Learning, "dsum4": Learning, "add2": Mastered}
+	want := map[string]Status{"add1": Mastered, "sub1": Mastered, "mul1": Mastered, "comp1": Learning, "dsum4": Learning, "add2": Mastered, "mul2": Learning}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("after one measurement with the curriculum on: %v; want %v", got, want)
 	}

@@ -5,7 +5,9 @@ import "math/rand/v2"
 // Level grades how much of column arithmetic a problem needs, for curricula that start with the
 // easy cases. Addition and subtraction climb by carries, the composite by the size of its values
 // (its first operation's result and its answer): NoCarry keeps both single digits, NoOverflow
-// both in [0, 99]. Every other problem is Hardest.
+// both in [0, 99]. Products of two or more digits climb by size too: NoCarry has a single-digit
+// operand (95*4, one row of long multiplication), NoOverflow a product of at most Digits+1
+// digits (12*34). Every other problem is Hardest, mul1's facts among them.
 type Level int
 
 const (
@@ -32,10 +34,22 @@ func LevelOf(p Problem) Level {
 		}
 		return Hardest
 	}
-	if len(p.Operands) != 2 || (p.Skill.Kind != Add && p.Skill.Kind != Sub) {
+	if len(p.Operands) != 2 {
 		return Hardest
 	}
 	a, b := p.Operands[0], p.Operands[1]
+	if p.Skill.Kind == Mul && p.Skill.Digits >= 2 {
+		switch {
+		case min(a, b) < 10:
+			return NoCarry
+		case int64(p.Answer) < pow10(p.Skill.Digits+1):
+			return NoOverflow
+		}
+		return Hardest
+	}
+	if p.Skill.Kind != Add && p.Skill.Kind != Sub {
+		return Hardest
+	}
 	columnsFree := true
 	for x, y := a, b; x > 0 || y > 0; x, y = x/10, y/10 {
 		dx, dy := x%10, y%10
@@ -68,9 +82,16 @@ func LevelOf(p Problem) Level {
 // them, so no single operand's digit says anything about it; among single-digit values it does
 // (a sum is at least each operand). Measured from random weights: 3-5% of sampled answers right over 1,500
 // steps on the composites without a product, drawn uniformly; 18% by step 1,000 drawn this way,
-// above the 10% of a guessed units digit but still slow. Other levels are drawn uniformly, by
-// rejection.
+// above the 10% of a guessed units digit but still slow. Other levels, and the rungs of the
+// products, are drawn uniformly, by rejection.
 func GenerateTrainAt(s Skill, max Level, rng *rand.Rand) Problem {
+	if s.Kind == Mul && s.Digits >= 2 {
+		for { // by rejection: a fifth of mul2's problems have a single-digit operand, 36% three digits
+			if p := GenerateTrain(s, rng); LevelOf(p) <= max {
+				return p
+			}
+		}
+	}
 	if s.Kind != Add && s.Kind != Sub && s.Kind != Composite {
 		return GenerateTrain(s, rng)
 	}

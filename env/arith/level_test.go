@@ -14,17 +14,27 @@ func TestLevelOf(t *testing.T) {
 	}{
 		{add2, 12, 34, NoCarry},
 		{add2, 0, 0, NoCarry},
-		{add2, 45, 54, NoCarry},    // 99: every column exactly 9
-		{add2, 15, 5, NoOverflow},  // units carry, 20 < 100
-		{add2, 50, 50, Hardest},    // carry out of the tens: 100
-		{add2, 99, 99, Hardest},    // carries everywhere
-		{add3, 500, 499, NoCarry},  // 999
-		{add3, 950, 50, Hardest},   // 1000
-		{sub2, 45, 23, NoCarry},    // 22, no borrow
-		{sub2, 40, 23, NoOverflow}, // borrow, 17
-		{sub2, 23, 45, Hardest},    // negative
-		{sub2, 7, 7, NoCarry},      // 0
-		{Skill{Mul, 1}, 1, 1, Hardest},
+		{add2, 45, 54, NoCarry},        // 99: every column exactly 9
+		{add2, 15, 5, NoOverflow},      // units carry, 20 < 100
+		{add2, 50, 50, Hardest},        // carry out of the tens: 100
+		{add2, 99, 99, Hardest},        // carries everywhere
+		{add3, 500, 499, NoCarry},      // 999
+		{add3, 950, 50, Hardest},       // 1000
+		{sub2, 45, 23, NoCarry},        // 22, no borrow
+		{sub2, 40, 23, NoOverflow},     // borrow, 17
+		{sub2, 23, 45, Hardest},        // negative
+		{sub2, 7, 7, NoCarry},          // 0
+		{Skill{Mul, 1}, 1, 1, Hardest}, // the facts: no ladder
+		{Skill{Mul, 1}, 9, 9, Hardest},
+		{Skill{Mul, 2}, 95, 4, NoCarry}, // a single-digit operand, either side
+		{Skill{Mul, 2}, 4, 69, NoCarry},
+		{Skill{Mul, 2}, 0, 0, NoCarry},
+		{Skill{Mul, 2}, 99, 9, NoCarry},     // 891
+		{Skill{Mul, 2}, 12, 34, NoOverflow}, // 408
+		{Skill{Mul, 2}, 31, 32, NoOverflow}, // 992
+		{Skill{Mul, 2}, 32, 32, Hardest},    // 1024
+		{Skill{Mul, 2}, 10, 10, NoOverflow},
+		{Skill{Mul, 2}, 99, 99, Hardest},
 	}
 	for _, tc := range tests {
 		p, err := NewProblem(tc.skill, []int{tc.a, tc.b}, nil)
@@ -58,7 +68,7 @@ func TestLevelOf(t *testing.T) {
 
 func TestGenerateTrainAt(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 1))
-	for _, s := range []Skill{{Add, 2}, {Sub, 3}, {Add, 6}, {DigitSum, 4}, {Composite, 1}} {
+	for _, s := range []Skill{{Add, 2}, {Sub, 3}, {Add, 6}, {DigitSum, 4}, {Composite, 1}, {Mul, 2}} {
 		for lvl := NoCarry; lvl <= Hardest; lvl++ {
 			seen := make(map[Level]bool)
 			for range 200 {
