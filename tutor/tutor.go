@@ -182,7 +182,7 @@ func newBook(o Options) (book, error) {
 		}
 		b.index[s] = i
 		r := &record{Skill: s.String(), skill: s, Status: Learning, HeldOut: -1, Signal: 1, Window: []float64{}}
-		if o.Curriculum <= 0 || !hasLadder(s) {
+		if o.Curriculum <= 0 || !s.HasLadder() {
 			r.Level = arith.Hardest
 		}
 		b.recs = append(b.recs, r)
@@ -223,13 +223,6 @@ func (b *book) observe(outcomes []Outcome) {
 		r.Groups += s.groups
 		b.climb(r, acc)
 	}
-}
-
-// hasLadder reports whether s has levels below arith.Hardest: carries for addition and
-// subtraction, the size of its values for the composite and for products wider than one digit
-// (arith.LevelOf).
-func hasLadder(s arith.Skill) bool {
-	return s.Kind == arith.Add || s.Kind == arith.Sub || s.Kind == arith.Composite || (s.Kind == arith.Mul && s.Digits >= 2)
 }
 
 // climb moves r up its ladder once the mean sampled accuracy of its last Window steps at
@@ -329,7 +322,7 @@ func (b *book) unmarshal(kind string, data []byte) error {
 		if bad {
 			return fmt.Errorf("tutor: state of skill %s is invalid: %+v", r.Skill, *r)
 		}
-		if !hasLadder(want) && r.Level != arith.Hardest {
+		if !want.HasLadder() && r.Level != arith.Hardest {
 			return fmt.Errorf("tutor: state of skill %s has level %d; it has no ladder", r.Skill, r.Level)
 		}
 		c := *r

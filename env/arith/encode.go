@@ -28,7 +28,7 @@ func Encode(p Problem) []Token {
 		return EncodeColumns(p)
 	}
 	w := p.Skill.Digits
-	if p.Width > 0 && p.Skill.PaddedAt(p.Width) {
+	if p.Skill.PaddedAt(p.Width) {
 		w = p.Width
 	}
 	x := p.Operands

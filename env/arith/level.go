@@ -18,9 +18,23 @@ const (
 	// Addition: a + b < 10^Digits (no carry out of the top column). Subtraction: a ≥ b.
 	NoOverflow
 	// Hardest is everything else: a carry out of the top column, a negative difference, a
-	// composite with a negative or three-digit value, and all problems of the other kinds.
+	// composite with a negative or three-digit value, a product wider than Digits+1 digits, and
+	// every problem of a skill without a ladder (Skill.HasLadder).
 	Hardest
 )
+
+// HasLadder reports whether some problems of s are below Hardest, so that a curriculum can
+// climb it: addition and subtraction, the composite, and products wider than one digit (mul1's
+// facts are all Hardest).
+func (s Skill) HasLadder() bool {
+	switch s.Kind {
+	case Add, Sub, Composite:
+		return true
+	case Mul:
+		return s.Digits >= 2
+	}
+	return false
+}
 
 // LevelOf returns the level of p.
 func LevelOf(p Problem) Level {
@@ -38,7 +52,7 @@ func LevelOf(p Problem) Level {
 		return Hardest
 	}
 	a, b := p.Operands[0], p.Operands[1]
-	if p.Skill.Kind == Mul && p.Skill.Digits >= 2 {
+	if p.Skill.Kind == Mul && p.Skill.HasLadder() {
 		switch {
 		case min(a, b) < 10:
 			return NoCarry
@@ -85,14 +99,7 @@ func LevelOf(p Problem) Level {
 // above the 10% of a guessed units digit but still slow. Other levels, and the rungs of the
 // products, are drawn uniformly, by rejection.
 func GenerateTrainAt(s Skill, max Level, rng *rand.Rand) Problem {
-	if s.Kind == Mul && s.Digits >= 2 {
-		for { // by rejection: a fifth of mul2's problems have a single-digit operand, 36% three digits
-			if p := GenerateTrain(s, rng); LevelOf(p) <= max {
-				return p
-			}
-		}
-	}
-	if s.Kind != Add && s.Kind != Sub && s.Kind != Composite {
+	if !s.HasLadder() {
 		return GenerateTrain(s, rng)
 	}
 	if max == NoCarry && s.Kind == Composite {
@@ -103,7 +110,7 @@ func GenerateTrainAt(s Skill, max Level, rng *rand.Rand) Problem {
 			}
 		}
 	}
-	if max == NoCarry {
+	if max == NoCarry && (s.Kind == Add || s.Kind == Sub) {
 		for {
 			a, b, m := 0, 0, 1
 			for range s.Digits {
@@ -123,7 +130,7 @@ func GenerateTrainAt(s Skill, max Level, rng *rand.Rand) Problem {
 			}
 		}
 	}
-	for {
+	for { // a fifth of mul2's problems have a single-digit operand, 36% a product below 1,000
 		if p := GenerateTrain(s, rng); LevelOf(p) <= max {
 			return p
 		}

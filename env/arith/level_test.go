@@ -115,3 +115,18 @@ func TestGenerateTrainAtNoCarryDigits(t *testing.T) {
 		}
 	}
 }
+
+// HasLadder agrees with LevelOf: a skill without a ladder has every problem at Hardest, one
+// with a ladder has problems below it.
+func TestHasLadder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	for _, s := range AllSkills() {
+		below := false
+		for range 2000 {
+			below = below || LevelOf(GenerateTrain(s, rng)) < Hardest
+		}
+		if below != s.HasLadder() {
+			t.Errorf("%v.HasLadder() = %v; problems below Hardest drawn: %v", s, s.HasLadder(), below)
+		}
+	}
+}
