@@ -67,7 +67,7 @@ func Builtins() Registry {
 // Unlike partial, it credits being near in value, not right digit by digit: 142 for 143 scores
 // about 0.993, 243 about 0.59.
 func Closeness(p arith.Problem, c Completion) (float64, bool) {
-	got, err := arith.DecodeAnswer(c.Tokens)
+	got, err := arith.DecodeAnswer(p.FinalAnswer(c.Tokens))
 	if err != nil {
 		return 0, true
 	}
@@ -112,7 +112,7 @@ func Sign(p arith.Problem, c Completion) (float64, bool) {
 	if k := p.Skill.Kind; k != arith.Sub && k != arith.Composite {
 		return 0, false
 	}
-	a := readAnswer(c.Tokens)
+	a := readAnswer(p.FinalAnswer(c.Tokens))
 	return b2f(len(a.digits) > 0 && a.signed == (p.Answer < 0)), true
 }
 
@@ -125,10 +125,11 @@ func Think(p arith.Problem, c Completion) (float64, bool) {
 	return 0, false
 }
 
-// Correct is the "correct" reward: 1 if arith.DecodeAnswer(c.Tokens) succeeds and equals
-// p.Answer, else 0. Redundant digits ("040$" for 40, "39-$" for -7) still count as correct.
+// Correct is the "correct" reward: 1 if arith.DecodeAnswer(p.FinalAnswer(c.Tokens)) succeeds and
+// equals p.Answer, else 0. Redundant digits ("040$" for 40, "39-$" for -7) still count as correct,
+// and so does a right answer after wrong working.
 func Correct(p arith.Problem, c Completion) (float64, bool) {
-	v, err := arith.DecodeAnswer(c.Tokens)
+	v, err := arith.DecodeAnswer(p.FinalAnswer(c.Tokens))
 	return b2f(err == nil && v == p.Answer), true
 }
 
@@ -138,11 +139,11 @@ func Format(p arith.Problem, c Completion) (float64, bool) {
 	return b2f(arith.WellWritten(p, c.Tokens)), true
 }
 
-// truth returns the sign of p.Answer and the digits of its expected answer, arith.Expected (least
-// significant first; ten's complement for a negative one).
+// truth returns the sign of p.Answer and the digits of its expected answer, arith.Expected
+// without the working (least significant first; ten's complement for a negative one).
 func truth(p arith.Problem) (neg bool, digits []arith.Token) {
 	e := arith.Expected(p)
-	e = e[:len(e)-1] // drop End
+	e = e[len(arith.ExpectedWork(p))+btoi(p.Work) : len(e)-1] // drop the working, its '=' and End
 	if p.Answer < 0 {
 		return true, e[:len(e)-1] // drop '-'
 	}
@@ -183,10 +184,31 @@ func readAnswer(c []arith.Token) answer {
 	return a
 }
 
-// Partial is the "partial" reward (d + s + e) / (max(W, T) + 2 + g); see the package doc.
+// Partial is the "partial" reward (d + s + e) / (max(W, T) + 2 + g); see the package doc. For a
+// worked problem (arith.Problem.Worked) the working's right tokens and its '=' count too:
+// (v + q + d + s + e) / (max(V, U) + 1 + max(W, T) + 2 + g), v of the V tokens written before the
+// first '=' matching the U expected there, q = 1 if that '=' comes after exactly U tokens.
 func Partial(p arith.Problem, c Completion) (float64, bool) {
+	work, ans, eq := p.SplitWork(c.Tokens)
+	num, den := 0, 0
+	if p.Work {
+		want := arith.ExpectedWork(p)
+		for i, t := range work {
+			if i < len(want) && t == want[i] {
+				num++
+			}
+		}
+		num += btoi(eq && len(work) == len(want))
+		den += max(len(work), len(want)) + 1
+	}
+	n, d := partialAnswer(p, ans)
+	return float64(num+n) / float64(den+d), true
+}
+
+// partialAnswer is the numerator and denominator of "partial" on the answer part of a completion.
+func partialAnswer(p arith.Problem, c []arith.Token) (num, den int) {
 	neg, want := truth(p)
-	a := readAnswer(c.Tokens)
+	a := readAnswer(c)
 	right := 0
 	for i, t := range a.digits {
 		if i < len(want) && t == want[i] {
@@ -194,27 +216,48 @@ func Partial(p arith.Problem, c Completion) (float64, bool) {
 		}
 	}
 	w := len(a.digits)
-	num := right + btoi(a.signed == neg) + btoi(a.ended && w == len(want))
-	den := max(w, len(want)) + 2 + a.garbage
-	return float64(num) / float64(den), true
+	num = right + btoi(a.signed == neg) + btoi(a.ended && w == len(want))
+	den = max(w, len(want)) + 2 + a.garbage
+	return num, den
 }
 
 // PartialTokens is the token form of "partial": 1 for each token that was right given the ones
 // before it, else 0; see the package doc for the rule and why it credits exactly the token that
-// earned it.
+// earned it. In a worked problem's working, a token is right if it is the expected one at its
+// place, and the first '=' if it comes where the working ends.
 func PartialTokens(p arith.Problem, c Completion) []float64 {
-	neg, want := truth(p)
 	out := make([]float64, len(c.Tokens))
+	ts := c.Tokens
+	if p.Work {
+		work, ans, eq := p.SplitWork(ts)
+		want := arith.ExpectedWork(p)
+		for i, t := range work {
+			out[i] = b2f(i < len(want) && t == want[i])
+		}
+		if !eq {
+			return out
+		}
+		out[len(work)] = b2f(len(work) == len(want))
+		partialAnswerTokens(p, ans, out[len(work)+1:])
+		return out
+	}
+	partialAnswerTokens(p, ts, out)
+	return out
+}
+
+// partialAnswerTokens writes PartialTokens' credit for the answer part c of a completion into out.
+func partialAnswerTokens(p arith.Problem, c []arith.Token, out []float64) {
+	neg, want := truth(p)
 	written := 0 // digit tokens before token k
-	for k, t := range c.Tokens {
-		afterDigit := k > 0 && c.Tokens[k-1].IsDigit()
+	for k, t := range c {
+		afterDigit := k > 0 && c[k-1].IsDigit()
 		switch {
 		case t == arith.End:
 			// The sign is the '-' just before End; for a negative answer written with all its
 			// digits and no sign, '-' was due here.
-			signed := k >= 2 && c.Tokens[k-1] == arith.Minus && c.Tokens[k-2].IsDigit()
+			signed := k >= 2 && c[k-1] == arith.Minus && c[k-2].IsDigit()
 			out[k] = b2f(written == len(want) && (signed || !neg))
-			return out // after End nothing is right
+			return // after End nothing is right
 		case t.IsDigit():
 			out[k] = b2f(written < len(want) && t == want[written])
 			written++
@@ -223,7 +266,6 @@ func PartialTokens(p arith.Problem, c Completion) []float64 {
 			out[k] = b2f(neg && written == len(want))
 		}
 	}
-	return out
 }
 
 func b2f(b bool) float64 {

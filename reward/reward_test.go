@@ -334,3 +334,54 @@ func TestColumns(t *testing.T) {
 		}
 	}
 }
+
+// TestWorked scores completions of worked problems (arith.Problem.Worked): the working's tokens
+// and its '=' earn partial credit at their places, and only the answer after the '=' is read for
+// correct, closeness and sign.
+func TestWorked(t *testing.T) {
+	tests := []struct {
+		q, c    string
+		correct float64
+		format  float64
+		partial float64
+		tokens  string
+	}{
+		// 95*45 at width 5: working "52540263" (V = U = 8), answer "572400$" (T = 6).
+		{"95*45", "52540263=572400$", 1, 1, 1, "1111111111111111"},
+		{"95*45", "52540263=572401$", 0, 1, 16.0 / 17, "1111111111111101"},
+		{"95*45", "00000000=572400$", 1, 1, 10.0 / 17, "0000100011111111"},   // a right answer after wrong working
+		{"95*45", "5254=572400$", 1, 0, 12.0 / 17, "111101111111"},           // the working cut short: '=' early
+		{"95*45", "525402630=572400$", 1, 0, 16.0 / 18, "11111111001111111"}, // a token too many
+		// No '=': all of it is working, and there is no answer (only its absent sign is right).
+		{"95*45", "52540263", 0, 0, 9.0 / 17, "11111111"},
+		{"95*45", "572400$", 0, 0, 4.0 / 17, "1001100"},                      // the answer alone is read as working
+		{"95*45", "52540263=572400-$", 0, 1, 16.0 / 17, "11111111111111101"}, // a sign where none is due
+		// (4-7)-3 at width 5: working "79-" (U = 3), answer "499-$" (T = 3).
+		{"(4-7)-3", "79-=499-$", 1, 1, 1, "111111111"},
+		{"(4-7)-3", "79=499-$", 1, 1, 7.0 / 9, "11011111"}, // the first result's sign left out
+		{"(4-7)-3", "79-=499$", 0, 1, 8.0 / 9, "11111110"},
+	}
+	for _, tt := range tests {
+		q, err := problem(t, tt.q).AtWidth(5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := q.Worked()
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := completion(t, tt.c)
+		if got, _ := Correct(p, c); got != tt.correct {
+			t.Errorf("Correct(%s worked, %q) = %v; want %v", tt.q, tt.c, got, tt.correct)
+		}
+		if got, _ := Format(p, c); got != tt.format {
+			t.Errorf("Format(%s worked, %q) = %v; want %v", tt.q, tt.c, got, tt.format)
+		}
+		if got, _ := Partial(p, c); math.Abs(got-tt.partial) > 1e-12 {
+			t.Errorf("Partial(%s worked, %q) = %v; want %v", tt.q, tt.c, got, tt.partial)
+		}
+		if got := tokenScores(PartialTokens(p, c)); got != tt.tokens {
+			t.Errorf("PartialTokens(%s worked, %q) = %s; want %s", tt.q, tt.c, got, tt.tokens)
+		}
+	}
+}

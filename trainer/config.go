@@ -36,6 +36,12 @@ type Config struct {
 	// (model.Config.RoPE) can carry from narrow numbers to wide ones. It must be at least the
 	// widest addition or subtraction skill, and excludes Width; 0 keeps the natural layout [0].
 	Columns int `json:"columns"`
+	// Work has the policy write its working before the answer where a skill has one
+	// (arith.Problem.Worked): the four one-digit products of mul2, the first result of comp1,
+	// then '=', then the answer at Width. With the "partial" reward each right token of the
+	// working earns credit, a process reward on steps the checker verifies. It needs Width
+	// [false].
+	Work bool `json:"work,omitempty"`
 	// Tutor chooses each problem's skill: adaptive (package tutor's Adaptive: prerequisites,
 	// informative groups first, review of mastered skills) or uniform [adaptive].
 	Tutor TutorKind `json:"tutor"`
@@ -309,6 +315,9 @@ func (c Config) validateFields() error {
 			}
 		}
 	}
+	if c.Work && c.Width == 0 {
+		return fmt.Errorf("trainer: config work: the working is written before a fixed-length answer; set width too")
+	}
 	if c.MinLR > c.LR {
 		return fmt.Errorf("trainer: config min_lr %v is above lr %v (min_lr = lr holds the rate constant)", c.MinLR, c.LR)
 	}
@@ -333,13 +342,17 @@ func (c Config) SkillShape(s arith.Skill) (prompt, answer int) {
 	if c.Columns > 0 && (s.Kind == arith.Add || s.Kind == arith.Sub) {
 		return 2*c.Columns + 3, c.Columns + 3
 	}
-	return s.ShapeAt(c.Width)
+	prompt, answer = s.ShapeAt(c.Width)
+	if c.Work && c.Width > 0 && s.WorkLen() > 0 {
+		answer += s.WorkLen() + 1 // the working and its '='
+	}
+	return prompt, answer
 }
 
 // Pose returns p as the run poses it: an addition or subtraction in the column layout at width
 // Columns when Columns > 0, or at width Width when Width > 0 (and p fits in it), else p
-// unchanged. Rewards score the posed problem, whose arith.Expected answer is the one the run
-// teaches.
+// unchanged; with Work, a skill that has a working is posed worked (arith.Problem.Worked). Rewards
+// score the posed problem, whose arith.Expected answer is the one the run teaches.
 func (c Config) Pose(p arith.Problem) arith.Problem {
 	if c.Columns > 0 {
 		if q, err := p.InColumns(c.Columns); err == nil {
@@ -348,6 +361,9 @@ func (c Config) Pose(p arith.Problem) arith.Problem {
 	}
 	if c.Width > 0 {
 		if q, err := p.AtWidth(c.Width); err == nil {
+			if w, err := q.Worked(); c.Work && err == nil {
+				return w
+			}
 			return q
 		}
 	}

@@ -351,6 +351,45 @@ func TestPoseWidth(t *testing.T) {
 	}
 }
 
+// With Work the run poses mul2 and comp1 with their working before the answer, and only them;
+// the sampler's cap grows by the working and its '='.
+func TestPoseWork(t *testing.T) {
+	cfg := Default()
+	cfg.Width, cfg.Work = 5, true
+	for _, tc := range []struct {
+		q, want string
+		answer  int // SkillShape's cap
+	}{
+		{"95*45", "52540263=572400$", 17},
+		{"95*4", "02630000=083000$", 17},
+		{"(4-7)-3", "79-=499-$", 9},
+		{"(9*9)*9", "18=927$", 9},
+		{"5*8", "040000$", 8}, // mul1: no working
+		{"7+45", "250000$", 8},
+		{"#8606", "02$", 4},
+	} {
+		p, err := arith.ParseQuestion(tc.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		posed := cfg.Pose(p)
+		if got := arith.Render(arith.Expected(posed)); got != tc.want {
+			t.Errorf("width 5, work: %s answered %q; want %q", tc.q, got, tc.want)
+		}
+		if _, a := cfg.SkillShape(p.Skill); a != tc.answer || len(arith.Expected(posed)) > a {
+			t.Errorf("width 5, work: SkillShape(%s) answer %d; want %d, at least len(%q)", p.Skill, a, tc.answer, tc.want)
+		}
+	}
+	cfg.Skills = Skills{{Kind: arith.Mul, Digits: 2}}
+	if err := cfg.Validate(); err != nil {
+		t.Errorf("width 5, work, mul2: Validate() = %v", err)
+	}
+	cfg.Model.Ctx = 28 // 13 prompt tokens and 17 answer tokens need 29 positions
+	if err := cfg.Validate(); err == nil {
+		t.Errorf("width 5, work, mul2 in 28 positions: Validate() = nil; want an error")
+	}
+}
+
 // The run's width reaches the tutor: at width 5 add2 and add3 both build on add5.
 func TestTutorGetsWidth(t *testing.T) {
 	cfg := Default()

@@ -224,7 +224,7 @@ func Greedy(s *model.Sampler, cfg Config, problems []arith.Problem, keepMistakes
 		}
 		for i, p := range ps {
 			toks := arith.FromIDs(samples[i].Tokens)
-			v, err := arith.DecodeAnswer(toks)
+			v, err := arith.DecodeAnswer(cfg.Pose(p).FinalAnswer(toks))
 			acc.N++
 			if err == nil && v == p.Answer {
 				acc.Correct++

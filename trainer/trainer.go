@@ -501,7 +501,7 @@ func (t *Trainer) score(g *group) error {
 		g.total = append(g.total, total)
 		g.parts = append(g.parts, parts)
 		g.partOK = append(g.partOK, ok)
-		v, err := arith.DecodeAnswer(c.Tokens)
+		v, err := arith.DecodeAnswer(g.problem.FinalAnswer(c.Tokens))
 		g.correct = append(g.correct, err == nil && v == g.problem.Answer)
 		if !process {
 			g.outcome = append(g.outcome, total)

@@ -72,6 +72,7 @@ func TestConfigValidate(t *testing.T) {
 		{"columns", func(c *Config) { c.Columns = 7 }},
 		{"columns", func(c *Config) { c.Columns = 1 }},             // narrower than add2
 		{"columns", func(c *Config) { c.Columns, c.Width = 4, 4 }}, // both layouts at once
+		{"work", func(c *Config) { c.Work = true }},                // no width to work at
 	}
 	for _, tc := range tests {
 		c := Default()

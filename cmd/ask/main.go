@@ -151,7 +151,11 @@ func (a *asker) answer(q string) error {
 	if slices.Contains(toks, arith.Minus) {
 		form += "; digits before '-' are the ten's complement" // "55-$" is 55-100 = -45
 	}
-	v, err := arith.DecodeAnswer(toks)
+	posed := a.cfg.Pose(p)
+	if posed.Work {
+		form = "working '=' answer, each " + form // "52540263=572400$": 5*5, 9*5, 5*4, 9*4, then 4275
+	}
+	v, err := arith.DecodeAnswer(posed.FinalAnswer(toks))
 	verdict := "wrong"
 	switch {
 	case err != nil:

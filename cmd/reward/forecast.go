@@ -58,7 +58,7 @@ func forecast(ctx context.Context, w io.Writer, path string, n, g int, seed uint
 		for i, p := range probs {
 			k := 0
 			for _, smp := range samples[i*g : (i+1)*g] {
-				v, err := arith.DecodeAnswer(arith.FromIDs(smp.Tokens))
+				v, err := arith.DecodeAnswer(p.FinalAnswer(arith.FromIDs(smp.Tokens)))
 				if err == nil && v == p.Answer {
 					k++
 				}

@@ -96,6 +96,20 @@
 // and are answered in their skill's fixed number of digits ([Skill.AnswerDigits]): (4-7)-3 is
 // answered 499-$ (-6 over three digits).
 //
+// # Working
+//
+// A problem posed at a width can also be worked ([Problem.Worked]): its completion writes
+// intermediate results, then '=', then the answer at its fixed length ([Expected]):
+//
+//	problem   w  prompt          completion
+//	95*45     5  ^00095*00045=   52540263=572400$   5*5, 9*5, 5*4, 9*4, then 4275
+//	(4-7)-3   5  ^(4-7)-3=       79-=499-$          4-7 = -3, then -6
+//
+// Each intermediate result is a fact of two operand digits, and the answer is a sum of them or
+// one operation on a written number, so no token has to chain several facts and carries. The
+// answer is the part after the first '=' ([Problem.FinalAnswer]); only mul2 and comp1 have a
+// working ([Skill.WorkLen]).
+//
 // # Skills
 //
 // A [Skill] is an operation at an operand width: add1..add6 and sub1..sub6 (a±b with a, b < 10^n),

@@ -82,29 +82,29 @@ func EncodeColumns(p Problem) []Token {
 // '-' if p.Answer < 0, then End: 7+45 at width 4 is "25000$", 3-5 "89999-$". Every column,
 // the last included, is then one step of the same carry or borrow algorithm, and End always
 // comes at the same place, so no digit needs to know how long the answer is. DecodeAnswer reads
-// it for its value (the redundant zeros and nines are allowed there).
+// it for its value (the redundant zeros and nines are allowed there). A worked problem's
+// (Problem.Worked) is its working, '=', then that answer: 95*45 at width 5 is "52540263=572400$".
 func Expected(p Problem) []Token {
 	n := p.fixedDigits()
 	if n == 0 {
 		return EncodeAnswer(p.Answer)
 	}
-	m := uint64(pow10(n))
-	u := uint64(p.Answer)
-	if p.Answer < 0 {
-		u = m - uint64(-p.Answer) // |Answer| < 10^w < m
+	ts := make([]Token, 0, p.AnswerLen())
+	if p.Work {
+		ts = append(p.appendWork(ts), Equals)
 	}
-	ts := appendDigitsLSB(make([]Token, 0, n+2), u, n)
-	if p.Answer < 0 {
-		ts = append(ts, Minus)
-	}
-	return append(ts, End)
+	return append(appendFixed(ts, p.Answer, n), End) // |Answer| < 10^n
 }
 
 // AnswerLen is the most tokens a right answer of p takes, End included: p.Skill.MaxAnswerLen() in
 // the natural layout, n+2 for an answer fixed at n digits in columns or at a width (n digits,
-// '-', End; n is w+1 for an addition or subtraction at width w, else Skill.AnswerDigits).
+// '-', End; n is w+1 for an addition or subtraction at width w, else Skill.AnswerDigits), and
+// Skill.WorkLen()+1 more for a worked problem's working and its '='.
 func (p Problem) AnswerLen() int {
 	if n := p.fixedDigits(); n > 0 {
+		if p.Work {
+			return p.Skill.WorkLen() + 1 + n + 2
+		}
 		return n + 2
 	}
 	return p.Skill.MaxAnswerLen()
@@ -121,11 +121,20 @@ func (p Problem) fixedDigits() int {
 }
 
 // WellWritten reports whether ts is written in p's answer form, whatever its value: in the natural
-// layout Canonical(ts); in columns or at a width w, exactly w+1 digits, an optional '-', then End.
+// layout Canonical(ts); in columns or at a width w, exactly w+1 digits, an optional '-', then End;
+// for a worked problem, its working in shape (each value's digits, a '-' only where a value may be
+// negative), '=', then that answer.
 func WellWritten(p Problem, ts []Token) bool {
 	n := p.fixedDigits()
 	if n == 0 {
 		return Canonical(ts)
+	}
+	if p.Work {
+		w, a, ok := p.SplitWork(ts)
+		if !ok || !wellWrittenWork(p, w) {
+			return false
+		}
+		ts = a
 	}
 	if len(ts) < n+1 || len(ts) > n+2 {
 		return false

@@ -58,6 +58,23 @@ func ExampleProblem_AtWidth() {
 	// comp1  (4-7)-3 ^(4-7)-3= 499-$
 }
 
+func ExampleProblem_Worked() {
+	// A worked problem writes its intermediate results before '=' and the answer after it: the
+	// four one-digit products of 95*45 (25, 45, 20, 36) then 4275, all least significant first;
+	// the first result of (4-7)-3 (-3, in ten's complement then '-') then -6.
+	for _, q := range []string{"95*45", "(4-7)-3"} {
+		p, _ := arith.ParseQuestion(q)
+		w, _ := p.AtWidth(5)
+		w, _ = w.Worked()
+		c := arith.Expected(w)
+		v, _ := arith.DecodeAnswer(w.FinalAnswer(c))
+		fmt.Printf("%-7s %s %s = %d\n", p, arith.Render(arith.Encode(w)), arith.Render(c), v)
+	}
+	// Output:
+	// 95*45   ^00095*00045= 52540263=572400$ = 4275
+	// (4-7)-3 ^(4-7)-3= 79-=499-$ = -6
+}
+
 func ExampleEncodeAnswer() {
 	// A negative answer is written in ten's complement: -7 is 10-7 = 3, then '-'.
 	for _, x := range []int{143, 0, 40, -7, -34, -38097} {

@@ -80,6 +80,9 @@ type Problem struct {
 	// (Expected); any other problem keeps its prompt and has an answer of exactly its skill's
 	// AnswerDigits. At most one of Columns and Width is set.
 	Width int
+	// Work, when set, has the answer preceded by the working (see Worked): the intermediate
+	// results of a mul2 or comp1 problem posed at a width, then '='.
+	Work bool
 }
 
 // NewProblem returns the problem of skill s with the given operands (and, for Composite, the two
@@ -147,6 +150,9 @@ func (p Problem) wellFormed() bool {
 		return false
 	}
 	if p.Columns != 0 && p.Width != 0 {
+		return false
+	}
+	if p.Work && (p.Width == 0 || p.Skill.WorkLen() == 0) {
 		return false
 	}
 	if p.Skill.Kind == Composite {
@@ -351,6 +357,6 @@ func (p Problem) posedAt(w int, how string, anyKind bool) (Problem, error) {
 	q := p
 	q.Operands = slices.Clone(p.Operands)
 	q.Ops = slices.Clone(p.Ops)
-	q.Columns, q.Width = 0, 0
+	q.Columns, q.Width, q.Work = 0, 0, false
 	return q, nil
 }

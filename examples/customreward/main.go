@@ -31,8 +31,9 @@ import (
 var noZeros = reward.Reward{
 	Name: "nozeros", Doc: "-1 if a well-formed answer has redundant digits (zeros, or nines before -), else 0", Min: -1, Max: 0,
 	Score: func(p arith.Problem, c reward.Completion) (float64, bool) {
-		_, err := arith.DecodeAnswer(c.Tokens)
-		if err != nil || arith.Canonical(c.Tokens) {
+		ans := p.FinalAnswer(c.Tokens) // the tokens after the working, if the run writes one
+		_, err := arith.DecodeAnswer(ans)
+		if err != nil || arith.Canonical(ans) {
 			return 0, true // canonical, or not an answer at all (correct and format judge that)
 		}
 		return -1, true // a well-formed answer with a redundant zero ("040$") or nine ("39-$" for -7)
