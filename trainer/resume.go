@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 
 	"mathzero/checkpoints"
@@ -142,6 +143,41 @@ func ResumeWith(path string, steps int, o Options) (*Trainer, error) {
 	t.sequences = ex.Sequences
 	t.uniformKL = ex.UniformKL
 	return t, nil
+}
+
+// InitFrom starts t, a new run not yet stepped, from the weights of the checkpoint at path (a
+// checkpoint directory, or a run directory meaning its latest checkpoint) instead of random ones:
+// a warm start, as a fine-tune starts from a pretrained model. Only the weights are taken (and
+// made the frozen reference too, when Config.Beta > 0); the optimizer, the tutor, the step and
+// the random streams are the new run's own, so the run may practise other skills, pose them
+// otherwise (Width, Work) or weigh other rewards. The checkpoint's model must have t's shape.
+func (t *Trainer) InitFrom(path string) error {
+	if t.step != 0 {
+		return fmt.Errorf("trainer: init from %s: the run is at step %d; a warm start comes before the first step", path, t.step)
+	}
+	ck, err := checkpoints.Load(path)
+	if err != nil {
+		return fmt.Errorf("trainer: init from: %w", err)
+	}
+	ckCfg, err := decodeConfig(ck.Config)
+	if err != nil {
+		return fmt.Errorf("trainer: init from %s: %w", path, err)
+	}
+	if !reflect.DeepEqual(ckCfg.Model, t.cfg.Model) {
+		return fmt.Errorf("trainer: init from %s: its model %+v differs from the run's %+v", path, ckCfg.Model, t.cfg.Model)
+	}
+	loaded, err := paramsFrom(ckCfg, ck.Weights)
+	if err != nil {
+		return fmt.Errorf("trainer: init from %s: %w", path, err)
+	}
+	// Copy in place: the sampler and the compiled graph share the policy's slices.
+	for i, w := range t.policy.Tensors {
+		copy(w.Data, loaded.Tensors[i].Data)
+		if t.ref != nil {
+			copy(t.ref.Tensors[i].Data, loaded.Tensors[i].Data)
+		}
+	}
+	return nil
 }
 
 // ErrNoTutor is ReadSkills' error for a checkpoint written before tutors existed.

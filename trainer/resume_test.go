@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -209,5 +210,46 @@ func TestResumeWithCustomRewards(t *testing.T) {
 	}
 	if _, err := Resume(dir, cfg.Steps+2); err == nil || !strings.Contains(err.Error(), "short") {
 		t.Errorf("Resume with built-ins only = %v; want an error naming the reward", err)
+	}
+}
+
+// InitFrom starts a new run, with other skills, another pose and a reference policy, from a
+// checkpoint's weights; a model of another shape, a run already stepped, and a missing checkpoint
+// are errors.
+func TestInitFrom(t *testing.T) {
+	src, dir := runTiny(t, tinyConfig())
+	cfg := tinyConfig()
+	cfg.Skills = Skills{{Kind: arith.Sub, Digits: 1}, {Kind: arith.Mul, Digits: 1}}
+	cfg.Width, cfg.Beta, cfg.Seed = 1, 0.01, 7
+	tr, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.InitFrom(dir); err != nil {
+		t.Fatalf("InitFrom(%s) = %v", dir, err)
+	}
+	for i, w := range src.Policy().Tensors {
+		if got := tr.Policy().Tensors[i]; !slices.Equal(got.Data, w.Data) || !slices.Equal(tr.ref.Tensors[i].Data, w.Data) {
+			t.Fatalf("after InitFrom, tensor %s differs from the checkpoint's (policy or reference)", w.Name)
+		}
+	}
+	if _, err := tr.Step(); err != nil {
+		t.Fatalf("a step after InitFrom: %v", err)
+	}
+	if err := tr.InitFrom(dir); err == nil || !strings.Contains(err.Error(), "step 1") {
+		t.Errorf("InitFrom after a step = %v; want an error naming the step", err)
+	}
+
+	other := tinyConfig()
+	other.Model.DModel = 32
+	tr, err = New(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.InitFrom(dir); err == nil || !strings.Contains(err.Error(), "model") {
+		t.Errorf("InitFrom with another model = %v; want an error naming the model", err)
+	}
+	if err := tr.InitFrom(filepath.Join(dir, "missing")); err == nil {
+		t.Errorf("InitFrom of a missing checkpoint = nil; want an error")
 	}
 }

@@ -52,6 +52,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	logEvery := fs.Int("log-every", 10, "print one metrics line every `N` steps (0: never)")
 	quiet := fs.Bool("quiet", false, "no progress bar (lines and samples only)")
 	resume := fs.String("resume", "", "continue the run in `DIR` (a run or checkpoint folder) where it stopped; only -steps may change")
+	initFrom := fs.String("init", "", "start from the weights of the checkpoint in `DIR` (a run or checkpoint folder) instead of random ones; everything else is this run's")
 	moe := fs.Bool("moe", false, "replace each MLP by a fine-grained mixture of experts: 16 routed experts of a quarter of -d-ff, 1 shared, top-3 (the dense model's active parameters)")
 	price := fs.Float64("price", trainer.DefaultCorePrice, "dollars per core-hour for the cost summary")
 	preset := fs.String("preset", "quick", "start from a documented bundle of settings: "+presetUsage()+"; other flags override it")
@@ -64,6 +65,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	}
 	if cfg, err = applyPreset(fs, *preset, cfg); err != nil {
 		return err
+	}
+	if *initFrom != "" && *resume != "" {
+		return errors.New("-init and -resume: a resumed run has its own weights; set one")
 	}
 	if *moe {
 		if *resume != "" {
@@ -85,6 +89,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		}
 		if t, err = trainer.New(cfg); err != nil {
 			return err
+		}
+		if *initFrom != "" {
+			if err := t.InitFrom(*initFrom); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "weights from %s\n", *initFrom)
 		}
 	}
 	if cfg.Model.MoE() {
@@ -174,6 +184,7 @@ func bindConfig(fs *flag.FlagSet, cfg *trainer.Config) {
 	fs.Float64Var(&cfg.TargetEntropy, "target-entropy", cfg.TargetEntropy, "raise -uniform-kl while answer-token entropy is below this (nats; 0: fixed)")
 	fs.Float64Var(&cfg.EntropyCoef, "entropy", cfg.EntropyCoef, "entropy bonus coefficient")
 	fs.TextVar(&cfg.Tutor, "tutor", cfg.Tutor, "who picks each problem's skill: `adaptive` (prerequisites, informative groups, review) or uniform")
+	fs.BoolVar(&cfg.Work, "work", cfg.Work, "write the working before the answer where a skill has one (mul2's one-digit products, comp1's first result), with credit for each right step; needs -width")
 	fs.IntVar(&cfg.Width, "width", cfg.Width, "pad addition and subtraction operands to at least `N` digits, so all widths share positions and the tutor teaches the widest first; every answer then has a fixed length (0: own width and length)")
 	fs.IntVar(&cfg.Columns, "columns", cfg.Columns, "pose addition and subtraction in the column layout at `N` digits: operands least significant first, answers of N+1 digits (0: natural; see -rope)")
 	fs.Float64Var(&cfg.Mastery, "mastery", cfg.Mastery, "held-out accuracy at which a skill is mastered and unlocks the next")
@@ -241,7 +252,7 @@ func progress(cfg trainer.Config, s trainer.Stats) string {
 }
 
 // notConfig are the flags that a resume may set freely.
-var notConfig = map[string]bool{"steps": true, "out": true, "log-every": true, "quiet": true, "resume": true, "preset": true, "price": true, "moe": true}
+var notConfig = map[string]bool{"init": true, "steps": true, "out": true, "log-every": true, "quiet": true, "resume": true, "preset": true, "price": true, "moe": true}
 
 func presetUsage() string {
 	var parts []string

@@ -48,3 +48,36 @@ func TestTrainResume(t *testing.T) {
 		t.Errorf("resume of a finished run = %v; want an error", err)
 	}
 }
+
+// -init starts a new run, with its own skills and pose, from a checkpoint's weights.
+func TestTrainInit(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "src")
+	base := []string{"-steps", "1", "-prompts", "4", "-g", "2", "-eval-every", "1", "-eval-size", "10", "-quiet"}
+	var out, errs bytes.Buffer
+	if err := run(t.Context(), append([]string{"-out", src}, base...), &out, &errs); err != nil {
+		t.Fatalf("train: %v; stderr %s", err, errs.String())
+	}
+	dst := filepath.Join(t.TempDir(), "dst")
+	out.Reset()
+	args := append([]string{"-out", dst, "-init", src, "-skills", "sub2,mul2", "-width", "2", "-work"}, base...)
+	if err := run(t.Context(), args, &out, &errs); err != nil {
+		t.Fatalf("run(%q) = %v; stderr %s", args, err, errs.String())
+	}
+	if !strings.Contains(out.String(), "weights from "+src) || !strings.Contains(out.String(), "done: 1 steps") {
+		t.Errorf("output lacks the warm start or the step:\n%s", out.String())
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-init", src, "-resume", src}, "-init and -resume"},
+		{[]string{"-init", filepath.Join(src, "nowhere")}, "nowhere"},
+		{[]string{"-init", src, "-d-model", "64"}, "model"},
+		{[]string{"-work"}, "width"},
+	} {
+		err := run(t.Context(), append(tc.args, "-out", t.TempDir(), "-quiet"), &out, &errs)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("run(%q) = %v; want an error mentioning %q", tc.args, err, tc.want)
+		}
+	}
+}
