@@ -294,13 +294,7 @@ func TestPartialMatchesSlowReference(t *testing.T) {
 // TestColumns scores completions of problems posed in the column layout, whose expected answer
 // has exactly w+1 digits (arith.Expected).
 func TestColumns(t *testing.T) {
-	tests := []struct {
-		q, c    string
-		correct float64
-		format  float64
-		partial float64
-		tokens  string
-	}{
+	tests := []fixedCase{
 		// 7+45 in columns of 4: "25000$" (T = 5).
 		{"7+45", "25000$", 1, 1, 1, "111111"},
 		{"7+45", "25$", 1, 0, 3.0 / 7, "110"},       // the natural form: right value, End too early
@@ -316,22 +310,39 @@ func TestColumns(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c := completion(t, tt.c)
-		if got, _ := Correct(p, c); got != tt.correct {
-			t.Errorf("Correct(%s in columns, %q) = %v; want %v", tt.q, tt.c, got, tt.correct)
-		}
-		if got, _ := Format(p, c); got != tt.format {
-			t.Errorf("Format(%s in columns, %q) = %v; want %v", tt.q, tt.c, got, tt.format)
-		}
-		if got, _ := Partial(p, c); math.Abs(got-tt.partial) > 1e-12 {
-			t.Errorf("Partial(%s in columns, %q) = %v; want %v", tt.q, tt.c, got, tt.partial)
-		}
-		if got := tokenScores(PartialTokens(p, c)); got != tt.tokens {
-			t.Errorf("PartialTokens(%s in columns, %q) = %s; want %s", tt.q, tt.c, got, tt.tokens)
-		}
-		if got, _ := Length(p, c); got != 0 {
-			t.Errorf("Length(%s in columns, %q) = %v; want 0 (AnswerLen %d)", tt.q, tt.c, got, p.AnswerLen())
-		}
+		tt.check(t, p, "in columns")
+	}
+}
+
+// fixedCase is a completion of a problem with a fixed-length answer and what the checkers make of
+// it.
+type fixedCase struct {
+	q, c    string
+	correct float64
+	format  float64
+	partial float64
+	tokens  string
+}
+
+// check scores the case's completion of p (the case's problem, posed as how says) and compares.
+// None of the completions is longer than p's AnswerLen, so none pays for length.
+func (tt fixedCase) check(t *testing.T, p arith.Problem, how string) {
+	t.Helper()
+	c := completion(t, tt.c)
+	if got, _ := Correct(p, c); got != tt.correct {
+		t.Errorf("Correct(%s %s, %q) = %v; want %v", tt.q, how, tt.c, got, tt.correct)
+	}
+	if got, _ := Format(p, c); got != tt.format {
+		t.Errorf("Format(%s %s, %q) = %v; want %v", tt.q, how, tt.c, got, tt.format)
+	}
+	if got, _ := Partial(p, c); math.Abs(got-tt.partial) > 1e-12 {
+		t.Errorf("Partial(%s %s, %q) = %v; want %v", tt.q, how, tt.c, got, tt.partial)
+	}
+	if got := tokenScores(PartialTokens(p, c)); got != tt.tokens {
+		t.Errorf("PartialTokens(%s %s, %q) = %s; want %s", tt.q, how, tt.c, got, tt.tokens)
+	}
+	if got, _ := Length(p, c); got != 0 {
+		t.Errorf("Length(%s %s, %q) = %v; want 0 (AnswerLen %d)", tt.q, how, tt.c, got, p.AnswerLen())
 	}
 }
 
@@ -339,13 +350,7 @@ func TestColumns(t *testing.T) {
 // and its '=' earn partial credit at their places, and only the answer after the '=' is read for
 // correct, closeness and sign.
 func TestWorked(t *testing.T) {
-	tests := []struct {
-		q, c    string
-		correct float64
-		format  float64
-		partial float64
-		tokens  string
-	}{
+	tests := []fixedCase{
 		// 95*45 at width 5: working "52540263" (V = U = 8), answer "572400$" (T = 6).
 		{"95*45", "52540263=572400$", 1, 1, 1, "1111111111111111"},
 		{"95*45", "52540263=572401$", 0, 1, 16.0 / 17, "1111111111111101"},
@@ -370,18 +375,20 @@ func TestWorked(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c := completion(t, tt.c)
-		if got, _ := Correct(p, c); got != tt.correct {
-			t.Errorf("Correct(%s worked, %q) = %v; want %v", tt.q, tt.c, got, tt.correct)
-		}
-		if got, _ := Format(p, c); got != tt.format {
-			t.Errorf("Format(%s worked, %q) = %v; want %v", tt.q, tt.c, got, tt.format)
-		}
-		if got, _ := Partial(p, c); math.Abs(got-tt.partial) > 1e-12 {
-			t.Errorf("Partial(%s worked, %q) = %v; want %v", tt.q, tt.c, got, tt.partial)
-		}
-		if got := tokenScores(PartialTokens(p, c)); got != tt.tokens {
-			t.Errorf("PartialTokens(%s worked, %q) = %s; want %s", tt.q, tt.c, got, tt.tokens)
+		tt.check(t, p, "worked")
+	}
+	// The working's digits are not the answer's: 95*45's first product, 25, is not read as one.
+	p, _ := problem(t, "95*45").AtWidth(5)
+	p, _ = p.Worked()
+	c := completion(t, "52540263=572401$") // 104275, off by 100000
+	if got, _ := Closeness(p, c); math.Abs(got-1/(1+100000.0/4275)) > 1e-12 {
+		t.Errorf("Closeness(95*45 worked, %q) = %v; want %v", c.Text(), got, 1/(1+100000.0/4275))
+	}
+	n, _ := problem(t, "(4-7)-3").AtWidth(5)
+	n, _ = n.Worked()
+	for text, want := range map[string]float64{"79-=499-$": 1, "79-=499$": 0, "79=499-$": 1, "79-": 0} {
+		if got, _ := Sign(n, completion(t, text)); got != want {
+			t.Errorf("Sign((4-7)-3 worked, %q) = %v; want %v", text, got, want)
 		}
 	}
 }
