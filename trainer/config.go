@@ -61,8 +61,9 @@ type Config struct {
 	// Steps is the number of optimisation steps of the run [6000].
 	Steps int `json:"steps"`
 	// Minutes, when positive, ends the run (with a measured, saved checkpoint) at the first step
-	// that finishes after this many minutes of wall time since Run began, if Steps has not ended
-	// it first: a budget for presets sized in time. A resumed run's budget starts again [0].
+	// that finishes after this many minutes of wall time in Run, if Steps has not ended it first:
+	// a budget for presets sized in time. A resumed run goes on with what its checkpoint had
+	// left, so a run stopped and resumed trains no longer than one that was not [0].
 	Minutes float64 `json:"minutes"`
 	// Seed seeds every random source of the run: initial weights, problems and sampling [1].
 	Seed uint64 `json:"seed"`

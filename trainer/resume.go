@@ -30,8 +30,9 @@ func ReadConfig(path string) (Config, int, error) {
 // Resume rebuilds the trainer saved at path (a checkpoint directory, or a run directory meaning its
 // latest checkpoint) so that running it on gives, bit for bit, the weights an uninterrupted run
 // would have: it restores the policy, AdamW's m, v and t, both PCG streams (problems and sampling),
-// the step, the sequence count, the tutor (every skill's record and curriculum level), and the steered
-// uniform-KL weight. The frozen reference policy (Config.Beta > 0) is not stored: it is the initial
+// the step, the sequence count, the tutor (every skill's record and curriculum level), the steered
+// uniform-KL weight, and the minutes trained, from which a Config.Minutes budget goes on (a run
+// that has spent it is an error). The frozen reference policy (Config.Beta > 0) is not stored: it is the initial
 // policy, re-created from the seed exactly as New does.
 //
 // steps, when positive, replaces Config.Steps (the only setting a resume may change); it must be
@@ -123,7 +124,7 @@ func ResumeWith(path string, steps int, o Options) (*Trainer, error) {
 			copy(s.dst, o.Data)
 		}
 	}
-	if ex.AdamT < 0 || ex.Sequences < 0 || ex.UniformKL < 0 {
+	if ex.AdamT < 0 || ex.Sequences < 0 || ex.UniformKL < 0 || !(ex.Minutes >= 0) {
 		return fail(fmt.Errorf("extra: invalid trainer state %+v", ex))
 	}
 	if len(ex.Tutor) == 0 {
@@ -142,6 +143,10 @@ func ResumeWith(path string, steps int, o Options) (*Trainer, error) {
 	t.step = ck.Step
 	t.sequences = ex.Sequences
 	t.uniformKL = ex.UniformKL
+	t.spentBefore = ex.Minutes
+	if cfg.Minutes > 0 && ex.Minutes >= cfg.Minutes {
+		return fail(fmt.Errorf("minutes: the run has spent its budget (%.1f of %g minutes); start a new one from its weights instead (InitFrom)", ex.Minutes, cfg.Minutes))
+	}
 	return t, nil
 }
 

@@ -253,3 +253,39 @@ func TestInitFrom(t *testing.T) {
 		t.Errorf("InitFrom of a missing checkpoint = nil; want an error")
 	}
 }
+
+// A run with a time budget records the minutes it trained in every checkpoint; a resumed run goes
+// on from them (its elapsed time does not restart), and one that has spent its budget is an error.
+func TestResumeMinutes(t *testing.T) {
+	cfg := tinyConfig()
+	cfg.Minutes = 60
+	_, dir := runTiny(t, cfg)
+	var ex extraState
+	ck, err := checkpoints.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(ck.Extra, &ex); err != nil || !(ex.Minutes > 0 && ex.Minutes < cfg.Minutes) {
+		t.Fatalf("checkpoint minutes %v (%v); want in (0, %g)", ex.Minutes, err, cfg.Minutes)
+	}
+	tr, err := Resume(dir, cfg.Steps+1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.spentBefore != ex.Minutes {
+		t.Errorf("resumed spentBefore = %v; want the checkpoint's %v", tr.spentBefore, ex.Minutes)
+	}
+	var last Stats
+	if err := tr.Run(t.Context(), dir, func(st Stats) { last = st }); err != nil {
+		t.Fatal(err)
+	}
+	if last.Elapsed < 60*ex.Minutes {
+		t.Errorf("resumed run's elapsed_s %v; want at least the %v s before the resume", last.Elapsed, 60*ex.Minutes)
+	}
+
+	cfg.Minutes = 1e-9 // spent by the end of the first step
+	_, dir = runTiny(t, cfg)
+	if _, err := Resume(dir, cfg.Steps+1); err == nil || !strings.Contains(err.Error(), "budget") {
+		t.Errorf("Resume of a run that spent its budget = %v; want an error naming the budget", err)
+	}
+}

@@ -41,7 +41,8 @@ func (t *Trainer) Run(ctx context.Context, runDir string, report func(Stats)) er
 	defer mf.Close()
 	enc := json.NewEncoder(mf)
 
-	start := time.Now()
+	t.runStart = time.Now()
+	defer func() { t.spentBefore, t.runStart = t.minutesSpent(), time.Time{} }()
 	lastSaved := -1
 	best, err := bestSoFar(runDir)
 	if err != nil {
@@ -53,7 +54,7 @@ func (t *Trainer) Run(ctx context.Context, runDir string, report func(Stats)) er
 			break
 		}
 		if t.cfg.Minutes > 0 {
-			t.budgetUsed = time.Since(start).Minutes() / t.cfg.Minutes
+			t.budgetUsed = t.minutesSpent() / t.cfg.Minutes
 		}
 		st, err := t.Step()
 		if err != nil {
@@ -65,7 +66,7 @@ func (t *Trainer) Run(ctx context.Context, runDir string, report func(Stats)) er
 			return err
 		}
 		heldOut = -1
-		last := t.step == t.cfg.Steps || (t.cfg.Minutes > 0 && time.Since(start).Minutes() >= t.cfg.Minutes)
+		last := t.step == t.cfg.Steps || (t.cfg.Minutes > 0 && t.minutesSpent() >= t.cfg.Minutes)
 		saveNow := last || (t.cfg.SaveEvery > 0 && t.step%t.cfg.SaveEvery == 0)
 		// Every checkpoint is measured, so any of them can become the best.
 		if saveNow || (t.cfg.EvalEvery > 0 && t.step%t.cfg.EvalEvery == 0) {
@@ -92,7 +93,7 @@ func (t *Trainer) Run(ctx context.Context, runDir string, report func(Stats)) er
 			st.Frontier = tutor.Frontier(st.Tutor)
 			last = last || done
 		}
-		st.Elapsed = time.Since(start).Seconds()
+		st.Elapsed = 60 * t.minutesSpent()
 		if err := enc.Encode(st); err != nil {
 			return fmt.Errorf("trainer: write metrics: %w", err)
 		}
@@ -124,6 +125,16 @@ func (t *Trainer) Run(ctx context.Context, runDir string, report func(Stats)) er
 		}
 	}
 	return ctx.Err()
+}
+
+// minutesSpent is the minutes of training so far: before this Run call (a resumed run's
+// checkpoint included) and in it.
+func (t *Trainer) minutesSpent() float64 {
+	m := t.spentBefore
+	if !t.runStart.IsZero() {
+		m += time.Since(t.runStart).Minutes()
+	}
+	return m
 }
 
 // heldOutFP8 is the mean held-out greedy accuracy of the policy with its linear layers rounded
@@ -225,6 +236,9 @@ type extraState struct {
 	Tutor json.RawMessage `json:"tutor"`
 	// HeldOut is the mean held-out greedy accuracy over the skills at this step, if measured.
 	HeldOut *float64 `json:"held_out,omitempty"`
+	// Minutes is the minutes of training up to this step (Run's wall time, summed over
+	// resumes), which a resumed run's Config.Minutes budget goes on from.
+	Minutes float64 `json:"minutes,omitempty"`
 }
 
 // Save writes a checkpoint of the current step into runDir and returns its directory.
@@ -248,7 +262,7 @@ func (t *Trainer) save(runDir string, heldOut float64) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("trainer: save: %w", err)
 	}
-	ex := extraState{Sequences: t.sequences, AdamT: t.opt.t, UniformKL: t.uniformKL, Tutor: tutorJSON}
+	ex := extraState{Sequences: t.sequences, AdamT: t.opt.t, UniformKL: t.uniformKL, Tutor: tutorJSON, Minutes: t.minutesSpent()}
 	if heldOut >= 0 {
 		ex.HeldOut = &heldOut
 	}

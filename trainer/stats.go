@@ -15,7 +15,7 @@ import (
 type Stats struct {
 	Step      int     `json:"step"`
 	Sequences int     `json:"sequences"` // completions sampled since the run began
-	Elapsed   float64 `json:"elapsed_s"` // seconds of training since the run began
+	Elapsed   float64 `json:"elapsed_s"` // seconds of training since the run began, resumes included
 
 	Reward      float64            `json:"reward"`        // mean weighted total reward
 	RewardStd   float64            `json:"reward_std"`    // mean within-group std of the total
