@@ -143,7 +143,10 @@ func Format(p arith.Problem, c Completion) (float64, bool) {
 // without the working (least significant first; ten's complement for a negative one).
 func truth(p arith.Problem) (neg bool, digits []arith.Token) {
 	e := arith.Expected(p)
-	e = e[len(arith.ExpectedWork(p))+btoi(p.Work) : len(e)-1] // drop the working, its '=' and End
+	if w := arith.ExpectedWork(p); w != nil {
+		e = e[len(w)+1:] // drop the working and its '='
+	}
+	e = e[:len(e)-1] // drop End
 	if p.Answer < 0 {
 		return true, e[:len(e)-1] // drop '-'
 	}

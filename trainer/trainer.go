@@ -65,11 +65,12 @@ type Trainer struct {
 	step       int
 	sequences  int     // completions sampled so far
 	budgetUsed float64 // fraction of Config.Minutes spent, set by Run before each step (0 outside it)
+	stepTokens int     // answer tokens sampled in the step in flight
+
 	// spentBefore is the minutes of training before the current Run call began (from the
 	// checkpoint, for a resumed run), and runStart when that call began (zero outside Run).
 	spentBefore float64
 	runStart    time.Time
-	stepTokens int     // answer tokens sampled in the step in flight
 
 	// β_u now: Config.UniformKL, raised while entropy is under Config.TargetEntropy.
 	uniformKL float64

@@ -410,11 +410,20 @@ func TestMalformedProblemDoesNotPanic(t *testing.T) {
 		{Skill: Skill{Add, 2}, Operands: []int{-5, 1234}},
 		{Skill: Skill{Composite, 1}, Operands: []int{1, 2, 3}, Ops: []Op{'/', '+'}},
 		{Skill: Skill{Kind(42), 3}, Operands: []int{math.MinInt, math.MaxInt}},
+		{Skill: Skill{Mul, 1}, Operands: []int{3, 7}, Width: 5, Work: true},                         // mul1 has no working
+		{Skill: Skill{Composite, 1}, Operands: []int{1, 2, 3}, Ops: []Op{OpSub, OpAdd}, Work: true}, // no width
+		{Skill: Skill{Mul, 2}, Operands: []int{95}, Width: 5, Work: true},
 	}
 	for _, p := range bad {
 		_ = p.String()
 		_ = p.English()
 		_ = HeldOut(p)
+		e := Expected(p)
+		_, _ = WellWritten(p, e), p.AnswerLen()
+		_, _ = DecodeAnswer(p.FinalAnswer(e))
+		if _, err := p.Worked(); err == nil {
+			t.Errorf("(%v).Worked() = nil error; want error", p)
+		}
 		for _, tok := range Encode(p) {
 			if int(tok) >= VocabSize {
 				t.Errorf("Encode(%v) has out-of-vocabulary token %d", p, tok)

@@ -90,8 +90,8 @@ func Expected(p Problem) []Token {
 		return EncodeAnswer(p.Answer)
 	}
 	ts := make([]Token, 0, p.AnswerLen())
-	if p.Work {
-		ts = append(p.appendWork(ts), Equals)
+	if w := ExpectedWork(p); w != nil {
+		ts = append(append(ts, w...), Equals)
 	}
 	return append(appendFixed(ts, p.Answer, n), End) // |Answer| < 10^n
 }

@@ -72,15 +72,6 @@ func (p Problem) Worked() (Problem, error) {
 	return q, nil
 }
 
-// appendWork appends the working of a worked problem (without the '=' that ends it).
-func (p Problem) appendWork(ts []Token) []Token {
-	_, d, _ := p.Skill.workShape()
-	for _, v := range p.work() {
-		ts = appendFixed(ts, v, d)
-	}
-	return ts
-}
-
 // appendFixed appends v in exactly n digits, least significant first: v mod 10^n, in ten's
 // complement for a negative v (|v| < 10^n), then '-' if v < 0.
 func appendFixed(ts []Token, v, n int) []Token {
@@ -99,13 +90,8 @@ func appendFixed(ts []Token, v, n int) []Token {
 // (p.Work) the tokens after the first '=', or nil if there is none; for any other problem ts
 // itself. DecodeAnswer(p.FinalAnswer(ts)) is the value the completion gives.
 func (p Problem) FinalAnswer(ts []Token) []Token {
-	if !p.Work {
-		return ts
-	}
-	if i := slices.Index(ts, Equals); i >= 0 {
-		return ts[i+1:]
-	}
-	return nil
+	_, answer, _ := p.SplitWork(ts)
+	return answer
 }
 
 // SplitWork splits a completion ts of a worked problem at its first '=': the working before it,
@@ -120,13 +106,19 @@ func (p Problem) SplitWork(ts []Token) (work, answer []Token, ok bool) {
 	return ts, nil, false
 }
 
-// ExpectedWork is the working a worked problem's completion should write before its '='
-// (nil for a problem that is not worked): Expected(p) is ExpectedWork(p), '=', then the answer.
+// ExpectedWork is the working a worked problem's completion should write before its '=', each
+// intermediate result in its fixed number of digits (nil for a problem that is not worked, or is
+// malformed): Expected(p) is ExpectedWork(p), '=', then the answer.
 func ExpectedWork(p Problem) []Token {
 	if !p.Work || !p.wellFormed() {
 		return nil
 	}
-	return p.appendWork(make([]Token, 0, p.Skill.WorkLen()))
+	_, d, _ := p.Skill.workShape()
+	ts := make([]Token, 0, p.Skill.WorkLen())
+	for _, v := range p.work() {
+		ts = appendFixed(ts, v, d)
+	}
+	return ts
 }
 
 // wellWrittenWork reports whether w is written in the shape of p's working: each value its
