@@ -32,8 +32,8 @@ func ReadConfig(path string) (Config, int, error) {
 // would have: it restores the policy, AdamW's m, v and t, both PCG streams (problems and sampling),
 // the step, the sequence count, the tutor (every skill's record and curriculum level), the steered
 // uniform-KL weight, and the minutes trained, from which a Config.Minutes budget goes on (a run
-// that has spent it is an error). The frozen reference policy (Config.Beta > 0) is not stored: it is the initial
-// policy, re-created from the seed exactly as New does.
+// that has spent it is an error). The frozen reference policy (Config.Beta > 0) is not stored: it
+// is the initial policy, re-created from the seed exactly as New does.
 //
 // steps, when positive, replaces Config.Steps (the only setting a resume may change); it must be
 // past the checkpoint's step. Every other setting is the checkpoint's own.
@@ -145,7 +145,7 @@ func ResumeWith(path string, steps int, o Options) (*Trainer, error) {
 	t.uniformKL = ex.UniformKL
 	t.spentBefore = ex.Minutes
 	if cfg.Minutes > 0 && ex.Minutes >= cfg.Minutes {
-		return fail(fmt.Errorf("minutes: the run has spent its budget (%.1f of %g minutes); start a new one from its weights instead (InitFrom)", ex.Minutes, cfg.Minutes))
+		return fail(fmt.Errorf("minutes: the run has spent its budget (%.1f of %g minutes); start a new one from its weights instead (-init, Trainer.InitFrom)", ex.Minutes, cfg.Minutes))
 	}
 	return t, nil
 }
