@@ -362,7 +362,10 @@ func (c Config) Pose(p arith.Problem) arith.Problem {
 	}
 	if c.Width > 0 {
 		if q, err := p.AtWidth(c.Width); err == nil {
-			if w, err := q.Worked(); c.Work && err == nil {
+			if !c.Work {
+				return q
+			}
+			if w, err := q.Worked(); err == nil {
 				return w
 			}
 			return q

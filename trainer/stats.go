@@ -212,9 +212,11 @@ func Greedy(s *model.Sampler, cfg Config, problems []arith.Problem, keepMistakes
 	for lo := 0; lo < len(problems); lo += chunk {
 		ps := problems[lo:min(lo+chunk, len(problems))]
 		prompts := make([][]int, len(ps))
+		posed := make([]arith.Problem, len(ps))
 		maxNew := 0
 		for i, p := range ps {
-			prompts[i] = arith.IDs(cfg.Prompt(p))
+			posed[i] = cfg.Pose(p)
+			prompts[i] = arith.IDs(arith.Encode(posed[i]))
 			_, a := cfg.SkillShape(p.Skill)
 			maxNew = max(maxNew, a)
 		}
@@ -224,7 +226,7 @@ func Greedy(s *model.Sampler, cfg Config, problems []arith.Problem, keepMistakes
 		}
 		for i, p := range ps {
 			toks := arith.FromIDs(samples[i].Tokens)
-			v, err := arith.DecodeAnswer(cfg.Pose(p).FinalAnswer(toks))
+			v, err := arith.DecodeAnswer(posed[i].FinalAnswer(toks))
 			acc.N++
 			if err == nil && v == p.Answer {
 				acc.Correct++
