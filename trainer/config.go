@@ -150,10 +150,11 @@ type Config struct {
 	// tokens [process].
 	Credit Credit `json:"credit"`
 	// Curriculum, when positive, starts each addition and subtraction skill on its easiest problems
-	// (arith.NoCarry: no carries or borrows), and the composite on those whose values are single
-	// digits, and moves it up a level (arith.NoOverflow: no carry out of the top column, or values
-	// in [0, 99]; then every problem) once its sampled exact accuracy, averaged over the last 10
-	// steps that practised it, reaches this; 0 practises every problem from the start [0.6].
+	// (arith.NoCarry: no carries or borrows), the composite on those whose values are single
+	// digits and mul2 on one row (95*4), and moves it up a level (arith.NoOverflow: no carry out of
+	// the top column, values in [0, 99], or 4*95 too; then every problem) once its sampled exact
+	// accuracy, averaged over the last 10 steps that practised it, reaches this; 0 practises
+	// every problem from the start [0.6].
 	Curriculum float64 `json:"curriculum"`
 	// DynamicSampling resamples groups with no signal at all (DAPO), up to 3 extra rounds a step [false].
 	DynamicSampling bool `json:"dynamic_sampling"`

@@ -5,8 +5,9 @@
 // Two tutors ship: Adaptive, the default, which unlocks skills in prerequisite order, spends the
 // batch where groups are informative and keeps reviewing what is mastered; and Uniform, which
 // draws every skill equally often, the baseline to compare it with. Both run the ladder of each
-// addition and subtraction skill (arith.NoCarry, then arith.NoOverflow, then every problem) and
-// of the composite (single-digit values, values up to 99, then every problem).
+// addition and subtraction skill (arith.NoCarry, then arith.NoOverflow, then every problem), of
+// the composite (single-digit values, values up to 99, then every problem) and of the products
+// wider than one digit (95*4, then 4*95 too, then every problem).
 //
 // A Tutor is deterministic given the random source it is handed, and its whole state round-trips
 // through JSON, so a resumed run makes the same choices as an uninterrupted one.

@@ -26,14 +26,15 @@ func TestLevelOf(t *testing.T) {
 		{sub2, 7, 7, NoCarry},          // 0
 		{Skill{Mul, 1}, 1, 1, Hardest}, // the facts: no ladder
 		{Skill{Mul, 1}, 9, 9, Hardest},
-		{Skill{Mul, 2}, 95, 4, NoCarry}, // a single-digit operand, either side
-		{Skill{Mul, 2}, 4, 69, NoCarry},
-		{Skill{Mul, 2}, 0, 0, NoCarry},
-		{Skill{Mul, 2}, 99, 9, NoCarry},     // 891
-		{Skill{Mul, 2}, 12, 34, NoOverflow}, // 408
-		{Skill{Mul, 2}, 31, 32, NoOverflow}, // 992
-		{Skill{Mul, 2}, 32, 32, Hardest},    // 1024
-		{Skill{Mul, 2}, 10, 10, NoOverflow},
+		{Skill{Mul, 2}, 95, 4, NoCarry}, // one row, the single digit second
+		{Skill{Mul, 2}, 99, 9, NoCarry},
+		{Skill{Mul, 2}, 10, 0, NoCarry},
+		{Skill{Mul, 2}, 4, 69, NoOverflow}, // the other form
+		{Skill{Mul, 2}, 0, 99, NoOverflow},
+		{Skill{Mul, 2}, 0, 0, NoOverflow}, // both single digits: a fact, not a row
+		{Skill{Mul, 2}, 9, 9, NoOverflow},
+		{Skill{Mul, 2}, 10, 10, Hardest}, // two rows, however small
+		{Skill{Mul, 2}, 12, 34, Hardest},
 		{Skill{Mul, 2}, 99, 99, Hardest},
 	}
 	for _, tc := range tests {
