@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"reflect"
 	"slices"
 
 	"mathzero/checkpoints"
+	"mathzero/model"
 	"mathzero/reward"
 	"mathzero/tutor"
 )
@@ -33,7 +35,8 @@ func ReadConfig(path string) (Config, int, error) {
 // the step, the sequence count, the tutor (every skill's record and curriculum level), the steered
 // uniform-KL weight, and the minutes trained, from which a Config.Minutes budget goes on (a run
 // that has spent it is an error). The frozen reference policy (Config.Beta > 0) is not stored: it
-// is the initial policy, re-created from the seed exactly as New does.
+// is the initial policy, re-created from the seed exactly as New does, or, for a run started with
+// InitFrom, read again from the checkpoint it started from.
 //
 // steps, when positive, replaces Config.Steps (the only setting a resume may change); it must be
 // past the checkpoint's step. Every other setting is the checkpoint's own.
@@ -140,6 +143,17 @@ func ResumeWith(path string, steps int, o Options) (*Trainer, error) {
 	if err := t.sampleSrc.UnmarshalBinary(rs.Sample); err != nil {
 		return fail(fmt.Errorf("rng sample: %w", err))
 	}
+	// A warm-started run's reference is the checkpoint it started from, not the seed's weights.
+	if ex.Init != "" && t.ref != nil {
+		_, loaded, err := t.initWeights(ex.Init)
+		if err != nil {
+			return fail(fmt.Errorf("reference policy: %w", err))
+		}
+		for i, w := range t.ref.Tensors {
+			copy(w.Data, loaded.Tensors[i].Data)
+		}
+	}
+	t.initFrom = ex.Init
 	t.step = ck.Step
 	t.sequences = ex.Sequences
 	t.uniformKL = ex.UniformKL
@@ -156,24 +170,15 @@ func ResumeWith(path string, steps int, o Options) (*Trainer, error) {
 // made the frozen reference too, when Config.Beta > 0); the optimizer, the tutor, the step and
 // the random streams are the new run's own, so the run may practise other skills, pose them
 // otherwise (Width, Work) or weigh other rewards. The checkpoint's model must have t's shape.
+// Every checkpoint of the run names the one it started from, where a resumed run reloads its
+// reference from, so that checkpoint must stay in place while the run may be resumed with Beta > 0.
 func (t *Trainer) InitFrom(path string) error {
 	if t.step != 0 {
 		return fmt.Errorf("trainer: init from %s: the run is at step %d; a warm start comes before the first step", path, t.step)
 	}
-	ck, err := checkpoints.Load(path)
+	dir, loaded, err := t.initWeights(path)
 	if err != nil {
-		return fmt.Errorf("trainer: init from: %w", err)
-	}
-	ckCfg, err := decodeConfig(ck.Config)
-	if err != nil {
-		return fmt.Errorf("trainer: init from %s: %w", path, err)
-	}
-	if !reflect.DeepEqual(ckCfg.Model, t.cfg.Model) {
-		return fmt.Errorf("trainer: init from %s: its model %+v differs from the run's %+v", path, ckCfg.Model, t.cfg.Model)
-	}
-	loaded, err := paramsFrom(ckCfg, ck.Weights)
-	if err != nil {
-		return fmt.Errorf("trainer: init from %s: %w", path, err)
+		return err
 	}
 	// Copy in place: the sampler and the compiled graph share the policy's slices.
 	for i, w := range t.policy.Tensors {
@@ -182,7 +187,39 @@ func (t *Trainer) InitFrom(path string) error {
 			copy(t.ref.Tensors[i].Data, loaded.Tensors[i].Data)
 		}
 	}
+	t.initFrom = dir
 	return nil
+}
+
+// initWeights reads the weights of the checkpoint at path for InitFrom, and returns them with the
+// checkpoint's directory made absolute, which the run's checkpoints record.
+func (t *Trainer) initWeights(path string) (string, *model.Params, error) {
+	fail := func(err error) (string, *model.Params, error) {
+		return "", nil, fmt.Errorf("trainer: init from %s: %w", path, err)
+	}
+	dir, err := checkpoints.Resolve(path)
+	if err != nil {
+		return fail(err)
+	}
+	if dir, err = filepath.Abs(dir); err != nil {
+		return fail(err)
+	}
+	ck, err := checkpoints.Load(dir)
+	if err != nil {
+		return fail(err)
+	}
+	ckCfg, err := decodeConfig(ck.Config)
+	if err != nil {
+		return fail(err)
+	}
+	if !reflect.DeepEqual(ckCfg.Model, t.cfg.Model) {
+		return fail(fmt.Errorf("its model %+v differs from the run's %+v", ckCfg.Model, t.cfg.Model))
+	}
+	loaded, err := paramsFrom(ckCfg, ck.Weights)
+	if err != nil {
+		return fail(err)
+	}
+	return dir, loaded, nil
 }
 
 // ErrNoTutor is ReadSkills' error for a checkpoint written before tutors existed.

@@ -254,6 +254,61 @@ func TestInitFrom(t *testing.T) {
 	}
 }
 
+// A warm-started run with a reference policy, stopped and resumed, ends where the run left alone
+// does: its reference is read again from the checkpoint it started from, not re-created from the
+// seed. Once that checkpoint is gone, resuming is an error that names it.
+func TestResumeInit(t *testing.T) {
+	const n = 3
+	_, src := runTiny(t, tinyConfig())
+	cfg := tinyConfig()
+	cfg.Beta, cfg.Seed = 0.5, 7
+	cfg.Steps, cfg.SaveEvery = 2*n, n
+	run := func(steps int) (*Trainer, string) {
+		t.Helper()
+		c := cfg
+		c.Steps = steps
+		tr, err := New(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tr.InitFrom(src); err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		if err := tr.Run(t.Context(), dir, nil); err != nil {
+			t.Fatal(err)
+		}
+		return tr, dir
+	}
+	whole, _ := run(2 * n)
+	_, dir := run(n)
+	resumed, err := Resume(dir, 2*n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, w := range whole.ref.Tensors {
+		if !slices.Equal(w.Data, resumed.ref.Tensors[i].Data) {
+			t.Fatalf("resumed reference %s differs from the warm start's", w.Name)
+		}
+	}
+	if err := resumed.Run(t.Context(), dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	for i, w := range whole.Policy().Tensors {
+		if !slices.Equal(w.Data, resumed.Policy().Tensors[i].Data) {
+			t.Errorf("after %d+%d steps %s differs from %d steps", n, n, w.Name, 2*n)
+		}
+	}
+
+	_, dir = run(n)
+	if err := os.RemoveAll(src); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Resume(dir, 2*n); err == nil || !strings.Contains(err.Error(), "reference") || !strings.Contains(err.Error(), src) {
+		t.Errorf("Resume with its init checkpoint gone = %v; want an error naming the reference and %s", err, src)
+	}
+}
+
 // A run with a time budget records the minutes it trained in every checkpoint; a resumed run goes
 // on from them (its elapsed time does not restart), and one that has spent its budget is an error.
 func TestResumeMinutes(t *testing.T) {

@@ -239,6 +239,9 @@ type extraState struct {
 	// Minutes is the minutes of training up to this step (Run's wall time, summed over
 	// resumes), which a resumed run's Config.Minutes budget goes on from.
 	Minutes float64 `json:"minutes,omitempty"`
+	// Init is the checkpoint directory the run started from (InitFrom), from which a resumed run
+	// reloads its reference policy.
+	Init string `json:"init,omitempty"`
 }
 
 // Save writes a checkpoint of the current step into runDir and returns its directory.
@@ -262,7 +265,7 @@ func (t *Trainer) save(runDir string, heldOut float64) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("trainer: save: %w", err)
 	}
-	ex := extraState{Sequences: t.sequences, AdamT: t.opt.t, UniformKL: t.uniformKL, Tutor: tutorJSON, Minutes: t.minutesSpent()}
+	ex := extraState{Sequences: t.sequences, AdamT: t.opt.t, UniformKL: t.uniformKL, Tutor: tutorJSON, Minutes: t.minutesSpent(), Init: t.initFrom}
 	if heldOut >= 0 {
 		ex.HeldOut = &heldOut
 	}

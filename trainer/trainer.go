@@ -72,6 +72,10 @@ type Trainer struct {
 	spentBefore float64
 	runStart    time.Time
 
+	// initFrom is the checkpoint InitFrom started the run from (absolute), kept in every
+	// checkpoint: a resumed run's reference policy is read again from it.
+	initFrom string
+
 	// β_u now: Config.UniformKL, raised while entropy is under Config.TargetEntropy.
 	uniformKL float64
 

@@ -534,9 +534,10 @@ func FuzzUnmarshal(f *testing.F) {
 	})
 }
 
-// Skills without a ladder (mul1's facts, dsum) start at the top level, those with one (add, sub by
-// carries, comp and mul2 by the size of their values) at the bottom; a held-out measurement at mastery lifts a skill off its ladder,
-// so a skill unlocked already at mastery is mastered at once with the curriculum on, too.
+// Skills without a ladder (mul1's facts, dsum) start at the top level, those with one (add and
+// sub by carries, comp by the size of its values, mul2 by form) at the bottom; a held-out
+// measurement at mastery lifts a skill off its ladder, so a skill unlocked already at mastery is
+// mastered at once with the curriculum on, too.
 func TestLadders(t *testing.T) {
 	list := skills(t, "add1,sub1,mul1,comp1,dsum4,add2,mul2")
 	tu := mustAdaptive(t, Options{Skills: list, Curriculum: 0.6, Mastery: 0.9})
