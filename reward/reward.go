@@ -72,6 +72,18 @@
 // it: a spurious '-' scores 0 and End after it is judged only by the digit count; a missing one
 // is charged to the End written where it was due. A canonical correct answer
 // scores 1 at every token; a single wrong digit scores 0 at exactly that token.
+//
+// # Worked problems
+//
+// A worked problem (p.Work, arith.Problem.Worked) is answered with its working, then '=', then
+// the answer (arith.Problem.SplitWork). correct, closeness and sign read only the answer,
+// c' = p.FinalAnswer(c), the tokens after the first '=', in place of c; format and length read c
+// whole (arith.WellWritten and p.AnswerLen know the working). partial judges c' as above and adds
+// the working: (v + q + d + s + e) / (max(V, U) + 1 + max(W, T) + 2 + g), where V tokens are
+// written before the first '=', v of them equal arith.ExpectedWork(p) at their place (U tokens),
+// and q = 1 if that '=' comes after exactly U of them. In its token form each token of the
+// working scores 1 if it is the expected one at its place, the first '=' scores q, and the
+// answer's tokens score as above; with no '=', only the working is judged.
 package reward
 
 import (

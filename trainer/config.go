@@ -3,6 +3,7 @@ package trainer
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"mathzero/env/arith"
@@ -319,6 +320,9 @@ func (c Config) validateFields() error {
 	}
 	if c.Work && c.Width == 0 {
 		return fmt.Errorf("trainer: config work: the working is written before a fixed-length answer; set width too")
+	}
+	if c.Work && !slices.ContainsFunc(c.Skills, func(s arith.Skill) bool { return s.WorkLen() > 0 }) {
+		return fmt.Errorf("trainer: config work: no working in skills %v (mul2 and comp1 have one)", c.Skills)
 	}
 	if c.MinLR > c.LR {
 		return fmt.Errorf("trainer: config min_lr %v is above lr %v (min_lr = lr holds the rate constant)", c.MinLR, c.LR)

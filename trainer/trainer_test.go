@@ -73,6 +73,7 @@ func TestConfigValidate(t *testing.T) {
 		{"columns", func(c *Config) { c.Columns = 1 }},             // narrower than add2
 		{"columns", func(c *Config) { c.Columns, c.Width = 4, 4 }}, // both layouts at once
 		{"work", func(c *Config) { c.Work = true }},                // no width to work at
+		{"work", func(c *Config) { c.Work, c.Width = true, 5 }},    // add2 has no working
 	}
 	for _, tc := range tests {
 		c := Default()

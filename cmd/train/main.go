@@ -91,6 +91,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 			return err
 		}
 		if *initFrom != "" {
+			if within(*initFrom, *out) {
+				return fmt.Errorf("-out %s holds -init %s: the new run's checkpoints would overwrite the ones it starts from; write it elsewhere", *out, *initFrom)
+			}
 			if err := t.InitFrom(*initFrom); err != nil {
 				return err
 			}
@@ -351,4 +354,15 @@ func floats(xs []float64) string {
 		parts[i] = fmt.Sprintf("%+.2f", x)
 	}
 	return "[" + strings.Join(parts, " ") + "]"
+}
+
+// within reports whether path is dir or lies under it.
+func within(path, dir string) bool {
+	p, err1 := filepath.Abs(path)
+	d, err2 := filepath.Abs(dir)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	rel, err := filepath.Rel(d, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }

@@ -74,10 +74,17 @@ func TestTrainInit(t *testing.T) {
 		{[]string{"-init", filepath.Join(src, "nowhere")}, "nowhere"},
 		{[]string{"-init", src, "-d-model", "64"}, "model"},
 		{[]string{"-work"}, "width"},
+		{[]string{"-work", "-width", "2"}, "no working"},
 	} {
 		err := run(t.Context(), append(tc.args, "-out", t.TempDir(), "-quiet"), &out, &errs)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("run(%q) = %v; want an error mentioning %q", tc.args, err, tc.want)
+		}
+	}
+	// A new run written over the one it starts from would overwrite its checkpoints.
+	for _, args := range [][]string{{"-init", src, "-out", src}, {"-init", filepath.Join(src, "step-000001"), "-out", src}} {
+		if err := run(t.Context(), append(args, "-quiet"), &out, &errs); err == nil || !strings.Contains(err.Error(), "overwrite") {
+			t.Errorf("run(%q) = %v; want an error about overwriting", args, err)
 		}
 	}
 }

@@ -6,20 +6,23 @@ import "math/rand/v2"
 // easy cases. Addition and subtraction climb by carries, the composite by the size of its values
 // (its first operation's result and its answer): NoCarry keeps both single digits, NoOverflow
 // both in [0, 99]. Products of two or more digits climb by form: NoCarry is one row of long
-// multiplication with the single-digit operand second (95*4), NoOverflow a single-digit operand
-// on either side (4*95 too). Every other problem is Hardest, mul1's facts among them.
+// multiplication, a number of two or more digits times a single digit (95*4), NoOverflow a
+// single-digit operand on either side (4*95 and 4*5 too). Every other problem is Hardest, mul1's
+// facts among them.
 type Level int
 
 const (
 	// NoCarry: every column stands alone. Addition: a_i + b_i ≤ 9 in every column. Subtraction:
-	// a_i ≥ b_i in every column (so no borrows and a non-negative answer).
+	// a_i ≥ b_i in every column (so no borrows and a non-negative answer). Composite: both
+	// values single digits. Wider products: a ≥ 10 times b < 10.
 	NoCarry Level = iota
 	// NoOverflow: carries or borrows between columns, but the answer keeps the operands' shape.
 	// Addition: a + b < 10^Digits (no carry out of the top column). Subtraction: a ≥ b.
+	// Composite: both values in [0, 99]. Wider products: a single-digit operand.
 	NoOverflow
 	// Hardest is everything else: a carry out of the top column, a negative difference, a
-	// composite with a negative or three-digit value, a product wider than Digits+1 digits, and
-	// every problem of a skill without a ladder (Skill.HasLadder).
+	// composite with a negative or three-digit value, a product of two numbers of two or more
+	// digits, and every problem of a skill without a ladder (Skill.HasLadder).
 	Hardest
 )
 

@@ -252,10 +252,8 @@ func (p Problem) WithDigits(n int) (Problem, error) {
 	if w := p.width(); n < w {
 		return Problem{}, fmt.Errorf("arith: widen %v to %d digits: an operand has %d digits", p, n, w)
 	}
-	q := p
+	q := p.clone()
 	q.Skill.Digits = n
-	q.Operands = slices.Clone(p.Operands)
-	q.Ops = slices.Clone(p.Ops)
 	return q, nil
 }
 
@@ -354,9 +352,16 @@ func (p Problem) posedAt(w int, how string, anyKind bool) (Problem, error) {
 	case w < p.Skill.Digits || w > k.MaxDigits():
 		return Problem{}, fmt.Errorf("arith: pose %v %s %d: want %d to %d for %v", p, how, w, p.Skill.Digits, k.MaxDigits(), p.Skill)
 	}
+	q := p.clone()
+	q.Columns, q.Width, q.Work = 0, 0, false
+	return q, nil
+}
+
+// clone returns a copy of p that shares no slice with it: the poses and widenings made from a
+// problem must not change it.
+func (p Problem) clone() Problem {
 	q := p
 	q.Operands = slices.Clone(p.Operands)
 	q.Ops = slices.Clone(p.Ops)
-	q.Columns, q.Width, q.Work = 0, 0, false
-	return q, nil
+	return q
 }

@@ -65,9 +65,7 @@ func (p Problem) Worked() (Problem, error) {
 	case p.Skill.WorkLen() == 0:
 		return Problem{}, fmt.Errorf("arith: work %v: %v has no working (only mul2 and comp1 do)", p, p.Skill)
 	}
-	q := p
-	q.Operands = slices.Clone(p.Operands)
-	q.Ops = slices.Clone(p.Ops)
+	q := p.clone()
 	q.Work = true
 	return q, nil
 }

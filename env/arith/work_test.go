@@ -90,7 +90,11 @@ func TestWorkedErrors(t *testing.T) {
 	if w.String() != "95*45" || Render(Encode(w)) != "^00095*00045=" {
 		t.Errorf("worked %v: String %q, prompt %q; want the problem's own", w, w.String(), Render(Encode(w)))
 	}
-	if w.Operands[0] = 1; mul2.Operands[0] != 95 {
+	posed := at(mul2, 5)
+	if w, err = posed.Worked(); err != nil {
+		t.Fatal(err)
+	}
+	if w.Operands[0] = 1; posed.Operands[0] != 95 {
 		t.Errorf("Worked shares its operands with the problem it was made from")
 	}
 }
