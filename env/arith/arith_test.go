@@ -413,6 +413,8 @@ func TestMalformedProblemDoesNotPanic(t *testing.T) {
 		{Skill: Skill{Mul, 1}, Operands: []int{3, 7}, Width: 5, Work: true},                         // mul1 has no working
 		{Skill: Skill{Composite, 1}, Operands: []int{1, 2, 3}, Ops: []Op{OpSub, OpAdd}, Work: true}, // no width
 		{Skill: Skill{Mul, 2}, Operands: []int{95}, Width: 5, Work: true},
+		{Skill: Skill{Mul, 2}, Operands: []int{-5, 1234}, Width: 5, Work: true}, // operands out of range
+		{Skill: Skill{Composite, 1}, Operands: []int{1, 12, 3}, Ops: []Op{OpSub, OpAdd}, Width: 5, Work: true},
 	}
 	for _, p := range bad {
 		_ = p.String()

@@ -142,6 +142,11 @@ func (p Problem) wellFormed() bool {
 	if p.Skill.Validate() != nil || len(p.Operands) != p.Skill.Kind.Arity() {
 		return false
 	}
+	for _, v := range p.Operands {
+		if v < 0 || int64(v) >= pow10(p.Skill.Digits) {
+			return false
+		}
+	}
 	addSub := p.Skill.Kind == Add || p.Skill.Kind == Sub
 	if p.Columns != 0 && (!addSub || p.Columns < p.Skill.Digits || p.Columns > p.Skill.Kind.MaxDigits()) {
 		return false
