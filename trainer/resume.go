@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 
 	"mathzero/checkpoints"
 	"mathzero/model"
@@ -213,13 +214,27 @@ func (t *Trainer) initWeights(path string) (string, *model.Params, error) {
 		return fail(err)
 	}
 	if !reflect.DeepEqual(ckCfg.Model, t.cfg.Model) {
-		return fail(fmt.Errorf("its model %+v differs from the run's %+v", ckCfg.Model, t.cfg.Model))
+		return fail(fmt.Errorf("its model differs from the run's: %s", modelDiff(ckCfg.Model, t.cfg.Model)))
 	}
 	loaded, err := paramsFrom(ckCfg, ck.Weights)
 	if err != nil {
 		return fail(err)
 	}
 	return dir, loaded, nil
+}
+
+// modelDiff names the fields where the checkpoint's model ck and the run's differ, "DModel 64
+// (checkpoint) vs 128 (run), ...": printed whole, the two structs hide a one-field difference
+// among twenty.
+func modelDiff(ck, run model.Config) string {
+	var out []string
+	a, b := reflect.ValueOf(ck), reflect.ValueOf(run)
+	for i := range a.NumField() {
+		if x, y := a.Field(i).Interface(), b.Field(i).Interface(); !reflect.DeepEqual(x, y) {
+			out = append(out, fmt.Sprintf("%s %v (checkpoint) vs %v (run)", a.Type().Field(i).Name, x, y))
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 // ErrNoTutor is ReadSkills' error for a checkpoint written before tutors existed.

@@ -246,8 +246,8 @@ func TestInitFrom(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := tr.InitFrom(dir); err == nil || !strings.Contains(err.Error(), "model") {
-		t.Errorf("InitFrom with another model = %v; want an error naming the model", err)
+	if err := tr.InitFrom(dir); err == nil || !strings.Contains(err.Error(), "DModel 16 (checkpoint) vs 32 (run)") {
+		t.Errorf("InitFrom with another model = %v; want an error naming the field that differs", err)
 	}
 	if err := tr.InitFrom(filepath.Join(dir, "missing")); err == nil {
 		t.Errorf("InitFrom of a missing checkpoint = nil; want an error")
