@@ -66,8 +66,10 @@ type Options struct {
 	// Review is the share of the batch Adaptive spends on mastered skills while others are
 	// still being learned.
 	Review float64
-	// Frontier, when positive, is the most skills Adaptive has learning at once: it unlocks the
-	// next ones, in list order, only as learning skills are mastered. Unlocking every successor
+	// Frontier, when positive, is the most skills Adaptive unlocks into learning at once: it
+	// unlocks the next ones, in list order, only as learning skills are mastered. A mastered
+	// skill that falls back to learning counts against it, but is never held back, so the count
+	// can exceed it for a while. Unlocking every successor
 	// of a skill at once can wreck it: measured, add2 fell from 91% to 18% held-out within 100
 	// steps of unlocking four skills beside it.
 	Frontier int

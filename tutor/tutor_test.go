@@ -248,11 +248,17 @@ func TestFrontier(t *testing.T) {
 	if got := status(tu); !reflect.DeepEqual(got, want) {
 		t.Fatalf("after sub2 mastered: %v; want %v", got, want)
 	}
-	// A skill demoted to learning counts against the frontier.
-	tu.Measured(map[arith.Skill]float64{list[0]: 0.5, list[2]: 0.95})
-	want = map[string]Status{"add2": Learning, "sub2": Mastered, "mul1": Mastered, "add3": Locked}
+	// A skill demoted to learning counts against the frontier: add3's prerequisite add2 stays
+	// mastered, so only the frontier, full with sub2, keeps add3 locked.
+	tu.Measured(map[arith.Skill]float64{list[1]: 0.5, list[2]: 0.95})
+	want = map[string]Status{"add2": Mastered, "sub2": Learning, "mul1": Mastered, "add3": Locked}
 	if got := status(tu); !reflect.DeepEqual(got, want) {
-		t.Fatalf("after add2 forgotten: %v; want %v", got, want)
+		t.Fatalf("after sub2 forgotten: %v; want %v", got, want)
+	}
+	tu.Measured(map[arith.Skill]float64{list[1]: 0.95})
+	want = map[string]Status{"add2": Mastered, "sub2": Mastered, "mul1": Mastered, "add3": Learning}
+	if got := status(tu); !reflect.DeepEqual(got, want) {
+		t.Fatalf("after sub2 relearnt: %v; want %v", got, want)
 	}
 }
 
@@ -448,6 +454,22 @@ func TestDeterministicAndRoundTrip(t *testing.T) {
 	}
 }
 
+// nullSecond returns the tutor state with its second skill's record replaced by null, behind an
+// unlocked first one.
+func nullSecond(t *testing.T, state string) string {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(state), &m); err != nil {
+		t.Fatal(err)
+	}
+	m["skills"].([]any)[1] = nil
+	out, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
+}
+
 func TestUnmarshalRejects(t *testing.T) {
 	list := skills(t, "add1,add2")
 	good := mustAdaptive(t, Options{Skills: list, Mastery: 0.9})
@@ -458,7 +480,8 @@ func TestUnmarshalRejects(t *testing.T) {
 		{"other kind", strings.Replace(valid, `"adaptive"`, `"uniform"`, 1), "uniform"},
 		{"fewer skills", `{"kind":"adaptive","skills":[]}`, "0 skills"},
 		{"other skill", strings.Replace(valid, `"add2"`, `"sub2"`, 1), "sub2"},
-		{"null skill", `{"kind":"adaptive","skills":[null,null]}`, "locked"},
+		{"null skills", `{"kind":"adaptive","skills":[null,null]}`, "locked"},
+		{"null skill", nullSecond(t, valid), "skill 1 is <nil>"},
 		{"all locked", strings.Replace(valid, `"learning"`, `"locked"`, 1), "every skill locked"},
 		{"bad status", strings.Replace(valid, `"locked"`, `"asleep"`, 1), "asleep"},
 		{"bad level", strings.Replace(valid, `"level":2`, `"level":7`, 1), "invalid"},
