@@ -81,6 +81,14 @@ func TestRenderOutOfRange(t *testing.T) {
 	if got := Render(nil); got != "" {
 		t.Errorf("Render(nil) = %q; want \"\"", got)
 	}
+	// Model ids outside the vocabulary stay outside it, whatever their low byte names.
+	ids := []int{1, int(Plus), VocabSize, 256 + int(Plus), 256, -1, int(End)}
+	if got := Render(FromIDs(ids)); got != "1+????$" {
+		t.Errorf("Render(FromIDs(%v)) = %q; want %q", ids, got, "1+????$")
+	}
+	if got := IDs(FromIDs([]int{0, 5, int(Pad)})); !slices.Equal(got, []int{0, 5, int(Pad)}) {
+		t.Errorf("IDs(FromIDs(0, 5, Pad)) = %v", got)
+	}
 }
 
 func TestParseSkill(t *testing.T) {

@@ -121,5 +121,7 @@
 //
 // A fixed [HeldOutPercent] percent of every skill's problems, chosen by an FNV-1a hash of the skill
 // name and the problem, is kept for evaluation ([HeldOut], [HeldOutSet]); [GenerateTrain] never
-// returns one of them, so evaluation never sees a problem the policy trained on.
+// returns one of them, so evaluation never sees a problem the policy trained on. The tables of
+// facts (add1, sub1, mul1: see [FactsLimit]) are the exception: with nothing to generalise from,
+// they hold nothing out and are evaluated on every fact.
 package arith

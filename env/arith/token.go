@@ -92,11 +92,15 @@ func IDs(ts []Token) []int {
 	return out
 }
 
-// FromIDs returns model token ids as Tokens. Ids outside the vocabulary are kept as they are
-// (Render shows them as '?', and every checker treats them as garbage).
+// FromIDs returns model token ids as Tokens. An id outside the vocabulary becomes a Token outside
+// it too (Render shows it as '?', and every checker treats it as garbage), never the Token its
+// low byte names: 266 is not '+'.
 func FromIDs(ids []int) []Token {
 	out := make([]Token, len(ids))
 	for i, x := range ids {
+		if x < 0 || x >= VocabSize {
+			x = VocabSize
+		}
 		out[i] = Token(x)
 	}
 	return out
