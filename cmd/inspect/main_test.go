@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -41,10 +42,14 @@ func TestInspect(t *testing.T) {
 		t.Fatalf("run(%q) = %v; stderr %s", args, err, errs.String())
 	}
 	for _, want := range []string{"format version 1, step 2", `"skills": "add1"`, "tok_emb", "F32",
-		"held-out greedy accuracy", "add1", "samples of ", "adv ", "partial ", "mean KL(this || other)", "relative change"} {
+		"held-out greedy accuracy", "samples of ", "adv ", "partial ", "mean KL(this || other)", "relative change"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
+	}
+	// The skills table's row, not just the header: add1, its status and level, correct/N, accuracy.
+	if row := regexp.MustCompile(`(?m)^ +add1 +(learning|mastered) +\d +\d+/\d+ +\d+\.\d\d% `); !row.MatchString(out.String()) {
+		t.Errorf("output lacks add1's row in the skills table:\n%s", out.String())
 	}
 	if b, err := os.ReadFile(png); err != nil || !bytes.HasPrefix(b, []byte("\x89PNG")) {
 		t.Errorf("-plot wrote no PNG: %v", err)

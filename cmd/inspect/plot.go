@@ -2,9 +2,11 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 
 	"gonum.org/v1/plot"
@@ -107,13 +109,29 @@ func plotMetrics(metrics, out string) error {
 			p.Draw(canvases[i][j])
 		}
 	}
-	w, err := os.Create(out)
-	if err != nil {
-		return fmt.Errorf("plot: %w", err)
-	}
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(w); err != nil {
-		w.Close()
+	var png bytes.Buffer
+	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&png); err != nil {
 		return fmt.Errorf("plot: %s: %w", out, err)
 	}
-	return w.Close()
+	// Through a temporary file and a rename, so a failed write leaves the old plot or none, never
+	// a truncated PNG.
+	tmp, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("plot: %s: %w", out, err)
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(png.Bytes())
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o644) // CreateTemp made it 0600
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), out)
+	}
+	if err != nil {
+		return fmt.Errorf("plot: %s: %w", out, err)
+	}
+	return nil
 }
