@@ -102,7 +102,7 @@ func run(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	gpt3 := fs.String("gpt3", "", "evaluate every file of the GPT-3 arithmetic suite in `DIR`, with GPT-3's few-shot figures")
 	var skills trainer.Skills
 	fs.TextVar(&skills, "skills", trainer.Skills{}, "evaluate held-out problems of these skills, e.g. `add5,add6` (see -n)")
-	n := fs.Int("n", 2000, "held-out problems per skill for -skills")
+	n := fs.Int("n", 2000, "held-out problems per skill for -skills (at most its whole held-out split, scored once per problem)")
 	byDigits := fs.Bool("by-digits", false, "split each score by the digits of the widest operand")
 	asJSON := fs.Bool("json", false, "print one JSON object per file")
 	show := fs.Int("mistakes", 5, "print the first `N` mistakes per file")
