@@ -1,6 +1,9 @@
 package trainer
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -175,5 +178,47 @@ func TestFP8Checkpoint(t *testing.T) {
 	}
 	if _, err := r.Step(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// An FP8 run stopped between checkpoints saves its last step with the accuracy of the rounded
+// weights it holds, not of the full-precision ones measured at that step.
+func TestFP8StopRecordsRoundedAccuracy(t *testing.T) {
+	cfg := tinyConfig()
+	cfg.Model.DModel, cfg.Model.DFF = 64, 256
+	cfg.Steps, cfg.EvalEvery, cfg.SaveEvery, cfg.EvalSize = 300, 1, 0, 100
+	cfg.SavePrecision = FP8
+	tr, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var full float64
+	stopAt := 0
+	report := func(st Stats) {
+		var sum float64
+		for _, a := range st.HeldOut {
+			sum += a / float64(len(st.HeldOut))
+		}
+		if rounded, err := tr.heldOutFP8(); err == nil && rounded != sum {
+			full, stopAt = sum, st.Step
+			cancel()
+		}
+	}
+	dir := t.TempDir()
+	if err := tr.Run(ctx, dir, report); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run = %v; want it stopped where FP8 and full-precision accuracy differ", err)
+	}
+	ck, err := checkpoints.Load(filepath.Join(dir, checkpoints.DirName(stopAt)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ex extraState
+	if err := json.Unmarshal(ck.Extra, &ex); err != nil || ex.HeldOut == nil {
+		t.Fatalf("checkpoint extra %s: %v", ck.Extra, err)
+	}
+	if want, _ := tr.heldOutFP8(); *ex.HeldOut != want {
+		t.Errorf("step %d saved with held-out %v; want the rounded weights' %v (full precision: %v)", stopAt, *ex.HeldOut, want, full)
 	}
 }

@@ -1,7 +1,9 @@
 package trainer
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -149,6 +151,52 @@ func TestRunKeepBest(t *testing.T) {
 		if got, err := bestSoFar(dir); err == nil {
 			t.Errorf("bestSoFar with best file %q = %+v, nil; want an error", bad, got)
 		}
+	}
+}
+
+// A resumed run stopped before its first step leaves the checkpoint it resumed from as it was, its
+// held-out accuracy with it; saved again unmeasured, a best checkpoint would have none, and the
+// next resume would fail.
+func TestResumeStoppedAtOnce(t *testing.T) {
+	cfg := tinyConfig()
+	cfg.Steps, cfg.SaveEvery, cfg.EvalEvery = 3, 1, 1
+	_, dir := runTiny(t, cfg)
+	last := filepath.Join(dir, checkpoints.DirName(3))
+	heldOut := func() *float64 {
+		t.Helper()
+		ck, err := checkpoints.Load(last)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ex extraState
+		if err := json.Unmarshal(ck.Extra, &ex); err != nil {
+			t.Fatal(err)
+		}
+		return ex.HeldOut
+	}
+	if heldOut() == nil {
+		t.Fatalf("%s has no held-out accuracy before the resume", last)
+	}
+	if err := os.WriteFile(filepath.Join(dir, BestFile), []byte(filepath.Base(last)+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tr, err := Resume(dir, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := tr.Run(ctx, dir, nil); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run with a cancelled context = %v; want context.Canceled", err)
+	}
+	if heldOut() == nil {
+		t.Errorf("%s lost its held-out accuracy to a resume stopped at once", last)
+	}
+	if tr, err = Resume(dir, 5); err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.Run(t.Context(), dir, nil); err != nil || tr.StepCount() != 5 {
+		t.Errorf("resumed again: Run = %v at step %d; want nil at step 5", err, tr.StepCount())
 	}
 }
 

@@ -43,7 +43,17 @@ func (t *Trainer) Run(ctx context.Context, runDir string, report func(Stats)) er
 
 	t.runStart = time.Now()
 	defer func() { t.spentBefore, t.runStart = t.minutesSpent(), time.Time{} }()
+	// The step a resumed run starts from is saved already, with its held-out accuracy. Saved
+	// again unmeasured (a stop before the first step, a reward failing in it) it would lose
+	// that accuracy, and a resume would then find the run's best checkpoint unmeasured.
 	lastSaved := -1
+	saved, err := checkpoints.List(runDir)
+	if err != nil {
+		return fmt.Errorf("trainer: %w", err)
+	}
+	if slices.Contains(saved, filepath.Join(runDir, checkpoints.DirName(t.step))) {
+		lastSaved = t.step
+	}
 	best, err := bestSoFar(runDir)
 	if err != nil {
 		return err
@@ -58,7 +68,7 @@ func (t *Trainer) Run(ctx context.Context, runDir string, report func(Stats)) er
 		}
 		st, err := t.Step()
 		if err != nil {
-			if rerr := (*RewardError)(nil); errors.As(err, &rerr) { // save the last good state, then stop
+			if rerr := (*RewardError)(nil); errors.As(err, &rerr) && lastSaved != t.step { // save the last good state, then stop
 				if _, serr := t.Save(runDir); serr != nil {
 					return errors.Join(err, serr)
 				}
@@ -120,6 +130,12 @@ func (t *Trainer) Run(ctx context.Context, runDir string, report func(Stats)) er
 		return fmt.Errorf("trainer: write metrics: %w", err)
 	}
 	if lastSaved != t.step {
+		if heldOut >= 0 && t.cfg.SavePrecision == FP8 {
+			// Measured at a step that was not to be saved, in full precision.
+			if heldOut, err = t.heldOutFP8(); err != nil {
+				return err
+			}
+		}
 		if err := t.checkpoint(runDir, heldOut, &best); err != nil {
 			return err
 		}

@@ -104,6 +104,10 @@ func TestRewardFailureStopsRun(t *testing.T) {
 			if ck, err := checkpoints.Load(dir); err != nil || ck.Step != 1 {
 				t.Errorf("checkpoint step = %v, %v; want 1", ck.Step, err)
 			}
+			// A step saved and measured before the failure keeps its accuracy: it is the best.
+			if b, err := bestSoFar(dir); err != nil || (tt.save > 0 && b.name != "step-000001") {
+				t.Errorf("best checkpoint after the failure = %+v, %v; want step-000001 when saved", b, err)
+			}
 		})
 	}
 }
