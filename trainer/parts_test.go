@@ -85,6 +85,14 @@ func TestNewWithRewardsValidates(t *testing.T) {
 	if _, err := NewWithRewards(tinyConfig(), nil); err == nil {
 		t.Error("NewWithRewards with an empty mix succeeded")
 	}
+	// The config records the mix trained on, not the default spec left in it.
+	tr, err := NewWithRewards(tinyConfig(), mix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := tr.Config().Rewards; got != "partial=1" {
+		t.Errorf("Config().Rewards = %q; want the mix's %q", got, "partial=1")
+	}
 }
 
 func TestLRSchedule(t *testing.T) {

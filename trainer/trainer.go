@@ -98,7 +98,7 @@ func New(cfg Config) (*Trainer, error) {
 }
 
 // NewWithRewards builds a trainer from random weights with an already-composed reward mix (for
-// rewards registered outside the built-ins); cfg.Rewards should be mix.String().
+// rewards registered outside the built-ins); the run's Config.Rewards becomes mix.String().
 func NewWithRewards(cfg Config, mix reward.Mix) (*Trainer, error) {
 	if len(mix) == 0 {
 		return nil, fmt.Errorf("trainer: empty reward mix")
@@ -109,7 +109,8 @@ func NewWithRewards(cfg Config, mix reward.Mix) (*Trainer, error) {
 // Options are the parts of a run a caller may supply as Go values rather than by name in Config.
 type Options struct {
 	// Rewards, when not nil, is the reward composition (for rewards registered outside the
-	// built-ins); Config.Rewards should be its String(). Nil parses Config.Rewards.
+	// built-ins), and the run's Config.Rewards becomes its String(), so that config.json and
+	// every checkpoint record what the run trains on. Nil parses Config.Rewards.
 	Rewards reward.Mix
 	// Tutor, when not nil, picks the problems instead of the one Config.Tutor names: any type
 	// with the tutor.Tutor methods. It must be fresh (nothing observed yet) and teach
@@ -135,6 +136,7 @@ func NewWith(cfg Config, o Options) (*Trainer, error) {
 	if len(mix) == 0 {
 		return nil, fmt.Errorf("trainer: empty reward mix")
 	}
+	cfg.Rewards = mix.String()
 	t := &Trainer{cfg: cfg, mix: mix, batch: cfg.Prompts * cfg.G}
 	// Weights from stream 0 of the seed, problems from 1, sampling from 2.
 	policy, err := model.New(cfg.Model, rand.New(rand.NewPCG(cfg.Seed, 0)))

@@ -75,7 +75,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg := trainer.Default()
 	cfg.Model = model.Config{Vocab: arith.VocabSize, Ctx: 12, DModel: 32, Heads: 2, Layers: 1, DFF: 64}
 	cfg.Skills = trainer.Skills{{Kind: arith.Mul, Digits: 1}}
-	cfg.Rewards = mix.String()
 	cfg.Steps, cfg.Prompts, cfg.G = *steps, 8, 8
 	cfg.EvalEvery, cfg.EvalSize, cfg.SaveEvery, cfg.SampleEvery = 0, 50, 0, 0
 	tr, err := trainer.NewWithRewards(cfg, mix)
