@@ -23,7 +23,9 @@
 // A step-N directory exists only once complete: Save builds it under a temporary name, fsyncs every
 // file and the directory, then renames it into place, and only then replaces latest (temporary file,
 // fsync, rename, fsync of the run directory). A crash at any moment leaves the previous checkpoint
-// and latest loadable. The format version lives in three places so that a file separated from its
+// and latest loadable; the one exception is re-saving an existing step where the atomic exchange
+// is unavailable (not Linux, or a file system without renameat2), which falls back to two renames
+// (see Save). The format version lives in three places so that a file separated from its
 // directory still says what it is.
 //
 // # Safetensors

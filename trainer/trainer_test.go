@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -79,7 +80,10 @@ func TestConfigValidate(t *testing.T) {
 		c := Default()
 		tc.mutate(&c)
 		err := c.Validate()
-		if err == nil || !strings.Contains(err.Error(), tc.field) {
+		// The field as a whole word after "config": every message holds "config", and "eps"
+		// is part of "eps_high".
+		named := regexp.MustCompile(`\bconfig ` + regexp.QuoteMeta(tc.field) + `\b`)
+		if err == nil || !named.MatchString(err.Error()) {
 			t.Errorf("Validate() with bad %s = %v; want an error naming %q", tc.field, err, tc.field)
 		}
 	}

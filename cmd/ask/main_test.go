@@ -35,7 +35,7 @@ func TestAsk(t *testing.T) {
 	if err := run(t.Context(), args, strings.NewReader(""), &out, &errs); err != nil {
 		t.Fatalf("run(%q) = %v; stderr %s", args, err, errs.String())
 	}
-	for _, want := range []string{"37+45 = ", "true answer 82", "98+45 ", "true answer 143", "true answer 8", "least significant digit first", "  p: "} {
+	for _, want := range []string{"37+45 = ", "true answer 82", "98+45 ", "true answer 143", "true answer 8\n", "least significant digit first", "  p: "} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}

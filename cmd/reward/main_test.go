@@ -44,19 +44,22 @@ func TestGolden(t *testing.T) {
 }
 
 func TestBadArgs(t *testing.T) {
-	for _, args := range [][]string{
-		{"-rewards", "nope=1"},
-		{"-rewards", ""},
-		{"-g", "1"},
-		{"-problems", "0"},
-		{"extra"},
-		{"-xray"},
-		{"-xray", "-ckpt", "x", "-groups", "0"},
-		{"-ckpt", filepath.Join(t.TempDir(), "missing")},
+	for _, tc := range []struct {
+		args []string
+		want string // in the error
+	}{
+		{[]string{"-rewards", "nope=1"}, `unknown reward "nope"`},
+		{[]string{"-rewards", ""}, "empty spec"},
+		{[]string{"-g", "1"}, "-g >= 2"},
+		{[]string{"-problems", "0"}, "-problems must be >= 1"},
+		{[]string{"extra"}, `unexpected arguments ["extra"]`},
+		{[]string{"-xray"}, "-xray needs -ckpt"},
+		{[]string{"-xray", "-ckpt", "x", "-groups", "0"}, "-groups >= 1"}, // before x is found missing
+		{[]string{"-ckpt", filepath.Join(t.TempDir(), "missing")}, "missing"},
 	} {
 		var out, errOut strings.Builder
-		if err := run(context.Background(), args, &out, &errOut); err == nil {
-			t.Errorf("run(%q) = nil; want an error", args)
+		if err := run(context.Background(), tc.args, &out, &errOut); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("run(%q) = %v; want an error containing %q", tc.args, err, tc.want)
 		}
 	}
 }

@@ -36,8 +36,8 @@ func TestTrainRejectsBadFlags(t *testing.T) {
 		{[]string{"-rewards", "correct=1,bogus=2"}, "bogus"},
 		{[]string{"-skills", "add9"}, "add9"},
 		{[]string{"-norm", "fancy"}, "fancy"},
-		{[]string{"-g", "1"}, "g"},
-		{[]string{"-steps", "0"}, "steps"},
+		{[]string{"-g", "1"}, "config g: invalid value 1"},
+		{[]string{"-steps", "0"}, "config steps: invalid value 0"},
 		{[]string{"stray"}, "stray"},
 	}
 	for _, tc := range tests {
