@@ -57,9 +57,25 @@ const stdEps = 1e-4
 
 // groupAdvantages returns the per-token advantages of one group. outcome[i] is R^out_i (or the whole
 // reward R_i under outcome credit); tokens[i][t], when tokens is non-nil, is S_{i,t}; lens[i] is the
-// number of answer tokens of completion i.
+// number of answer tokens of completion i. Without tokens (outcome credit) every token of o_i has
+// o_i's advantage against the whole group, however long the others are.
 func groupAdvantages(outcome []float64, tokens [][]float64, lens []int, scaleStd bool) [][]float64 {
 	n := len(outcome)
+	if tokens == nil {
+		mean, std := meanStd(outcome)
+		adv := make([][]float64, n)
+		for i := range adv {
+			a := outcome[i] - mean
+			if scaleStd {
+				a /= std + stdEps
+			}
+			adv[i] = make([]float64, lens[i])
+			for t := range adv[i] {
+				adv[i][t] = a
+			}
+		}
+		return adv
+	}
 	maxLen := 0
 	for _, l := range lens {
 		maxLen = max(maxLen, l)
@@ -73,11 +89,7 @@ func groupAdvantages(outcome []float64, tokens [][]float64, lens []int, scaleStd
 		r = r[:0]
 		for i := 0; i < n; i++ {
 			if t < lens[i] {
-				v := outcome[i]
-				if tokens != nil {
-					v += tokens[i][t]
-				}
-				r = append(r, v)
+				r = append(r, outcome[i]+tokens[i][t])
 			}
 		}
 		mean, std := meanStd(r)

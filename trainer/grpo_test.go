@@ -32,6 +32,14 @@ func TestGroupAdvantagesTable(t *testing.T) {
 			want:     [][]float64{{0.5 / (0.5 + stdEps), 0.5 / (0.5 + stdEps)}, {-0.5 / (0.5 + stdEps)}, {-0.5 / (0.5 + stdEps), -0.5 / (0.5 + stdEps)}, {0.5 / (0.5 + stdEps)}},
 		},
 		{
+			// Not the two completions that reach position 1 against each other (mean 1, so 0 and
+			// 0 there): outcome credit gives every token its completion's whole-group advantage.
+			name:    "outcome only, lengths differ: every position against the whole group",
+			outcome: []float64{1, 1, 0, 0},
+			lens:    []int{2, 1, 1, 2},
+			want:    [][]float64{{0.5, 0.5}, {0.5}, {-0.5}, {-0.5, -0.5}},
+		},
+		{
 			name:    "all equal: no signal",
 			outcome: []float64{0.3, 0.3, 0.3},
 			lens:    []int{1, 2, 3},
@@ -66,6 +74,29 @@ func TestGroupAdvantagesTable(t *testing.T) {
 			for k := range tc.want[i] {
 				if math.Abs(got[i][k]-tc.want[i][k]) > 1e-12 {
 					t.Errorf("%s: adv[%d][%d] = %v; want %v (all: %v)", tc.name, i, k, got[i][k], tc.want[i][k], got)
+				}
+			}
+		}
+	}
+}
+
+// Under outcome credit the trainer's advantages are the ones OutcomeAdvantages shows (inspect, the
+// X-ray), at every token, whatever the completions' lengths.
+func TestOutcomeAdvantagesAgree(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	for trial := 0; trial < 100; trial++ {
+		n := 2 + rng.IntN(8)
+		outcome := make([]float64, n)
+		lens := make([]int, n)
+		for i := range outcome {
+			outcome[i] = rng.Float64()
+			lens[i] = 1 + rng.IntN(6)
+		}
+		want := OutcomeAdvantages(outcome)
+		for i, row := range groupAdvantages(outcome, nil, lens, true) {
+			for k, a := range row {
+				if a != want[i] {
+					t.Fatalf("trial %d: completion %d (of lengths %v) token %d has advantage %v; OutcomeAdvantages gives %v", trial, i, lens, k, a, want[i])
 				}
 			}
 		}
