@@ -192,10 +192,12 @@ func DefaultMoEConfig() Config {
 
 // maxParams bounds NumParams so that no size computation overflows and a typo in a config file
 // fails clearly instead of exhausting memory; maxExperts bounds the number of tensors likewise
-// (DeepSeek-V3 has 256 routed experts per layer).
+// (DeepSeek-V3 has 256 routed experts per layer), and maxCtx the sequence length, which under
+// RoPE alone sizes no parameter but every sampler's tables and caches.
 const (
 	maxParams  = 1 << 30
 	maxExperts = 1 << 12
+	maxCtx     = 1 << 16
 )
 
 // FP8Linear reports whether the named parameter is one DeepSeek-V3 keeps in FP8: the weight
@@ -251,6 +253,9 @@ func (c Config) Validate() error {
 		if f.v <= 0 {
 			return fmt.Errorf("model: %s %d must be positive", f.name, f.v)
 		}
+	}
+	if c.Ctx > maxCtx {
+		return fmt.Errorf("model: Ctx %d exceeds the limit of %d", c.Ctx, maxCtx)
 	}
 	if c.DModel%c.Heads != 0 {
 		return fmt.Errorf("model: DModel %d not divisible by Heads %d", c.DModel, c.Heads)

@@ -252,7 +252,10 @@ func TestRoPEValidate(t *testing.T) {
 		{withRelBias(Config{Vocab: 2, Ctx: 3, DModel: 6, Heads: 2, Layers: 1, Experts: 2, TopK: 1, ExpertDFF: 4}), ""},
 		{Config{Vocab: 2, Ctx: 3, DModel: 12, Heads: 4, Layers: 1, DFF: 1, RoPE: true, RelBias: true}, "DModel 12 / Heads 4 = 3 is odd"},
 		{Config{Vocab: 2, Ctx: 0, DModel: 8, Heads: 4, Layers: 1, DFF: 1, RelBias: true}, "Ctx 0 must be positive"},
-		{Config{Vocab: 2, Ctx: 1 << 28, DModel: 8, Heads: 4, Layers: 1, DFF: 1, RelBias: true}, "exceed the limit"},
+		{Config{Vocab: 2, Ctx: 1 << 28, DModel: 8, Heads: 4, Layers: 1, DFF: 1, RelBias: true}, "exceeds the limit"},
+		// RoPE alone sizes no parameter by Ctx, but the sampler's tables and caches.
+		{Config{Vocab: 2, Ctx: 1 << 28, DModel: 8, Heads: 4, Layers: 1, DFF: 1, RoPE: true}, "Ctx 268435456 exceeds the limit"},
+		{Config{Vocab: 2, Ctx: 1 << 16, DModel: 8, Heads: 4, Layers: 1, DFF: 1, RoPE: true}, ""},
 	} {
 		err := tc.c.Validate()
 		if tc.want == "" {
