@@ -24,9 +24,9 @@ type XRayReport struct {
 	Level   arith.Level
 
 	// MaxLogpDiff is max |log π_θ - log π_old| over the answer tokens, π_θ scored teacher-forced by
-	// Sampler.LogProbs on the same weights, π_old recorded by Sampler.Generate while drawing. At
-	// μ = 1 (and on the first of μ passes) the two are the same policy, so the ratio is 1 and this
-	// is float32 rounding.
+	// Sampler.LogProbs on the same weights, π_old recorded by Sampler.Generate while drawing (or,
+	// under FP8 rollouts, scored by the policy as the step does). At μ = 1 (and on the first of μ
+	// passes) the two are the same policy, so the ratio is 1 and this is float32 rounding.
 	MaxLogpDiff float64
 	Tokens      int     // answer tokens in the batch
 	Loss        float64 // -J under Config.Norm: the loss the step would report
@@ -104,6 +104,8 @@ const xrayTop = 5
 // one token, so the terms sum to referenceObjective over the batch, which the trainer's tests hold
 // the gorgonia loss to. The uniform-KL weight is Config.UniformKL: a run steered by TargetEntropy
 // may have raised it since (its checkpoint keeps the current value), which changes Loss but not PG.
+// With Config.Beta > 0 the reference is re-created from the seed, as New does; a run warm-started
+// by InitFrom has the checkpoint it started from instead, so its RefLogp here are not its own.
 func XRay(params *model.Params, cfg Config, mix reward.Mix, groups int, seed uint64) (*XRayReport, error) {
 	if params == nil {
 		return nil, errors.New("trainer: xray: no policy")
@@ -186,9 +188,13 @@ func XRay(params *model.Params, cfg Config, mix reward.Mix, groups int, seed uin
 			c := XRayCompletion{Text: arith.Render(arith.FromIDs(s.Tokens)), Parts: g.parts[i], PartOK: g.partOK[i],
 				Total: g.total[i], Correct: g.correct[i]}
 			for k, tok := range s.Tokens {
+				// The step's own inputs: under FP8 rollouts π_old is the policy's log-prob, not
+				// the rounded copy's that drew the token, and the advantage carries the copy's
+				// importance weight (batchInputs).
+				j := b*t.seqLen + len(g.prompt) - 1 + k
 				x := XRayToken{Text: arith.Render([]arith.Token{arith.Token(tok)}), Reward: g.outcome[i],
-					Adv: g.adv[i][k], Logp: float64(logp[b][k]), OldLogp: float64(s.Logp[k]),
-					RefLogp: float64(in.refLogp[b*t.seqLen+len(g.prompt)-1+k])}
+					Adv: float64(in.adv[j]), Logp: float64(logp[b][k]), OldLogp: float64(in.oldLogp[j]),
+					RefLogp: float64(in.refLogp[j])}
 				if g.tokens != nil {
 					x.Reward += g.tokens[i][k]
 				}

@@ -1,6 +1,7 @@
 package trainer
 
 import (
+	"fmt"
 	"math"
 	"testing"
 
@@ -53,7 +54,7 @@ func TestXRayCheckpoint(t *testing.T) {
 			if n == 0 {
 				break
 			}
-			if math.Abs(sum/float64(n)) > 1e-9 {
+			if math.Abs(sum/float64(n)) > 1e-6 { // the step's advantages are float32
 				t.Errorf("group %d position %d: mean advantage %g, want 0", gi, pos, sum/float64(n))
 			}
 		}
@@ -99,12 +100,17 @@ func TestXRayCheckpoint(t *testing.T) {
 // TestXRayMatchesStep holds the graph-free X-ray to the trainer: on the initial weights with the
 // run's seed it draws the first step's batch, and its loss is the one Step reports.
 func TestXRayMatchesStep(t *testing.T) {
+	// The uniform tutor at the top of the ladder draws the problems the X-ray draws.
 	plain := tinyConfig()
-	plain.Curriculum = 0
+	plain.Curriculum, plain.Tutor = 0, UniformTutor
 	regs := plain
 	regs.Beta, regs.EntropyCoef, regs.Credit, regs.Norm, regs.DynamicSampling = 0.04, 0.01, OutcomeCredit, PerSequence, true
 	regs.Rewards = "correct=1,format=0.1"
-	for _, cfg := range []Config{plain, regs} {
+	// Rollouts drawn by a rounded copy: π_old and the advantages' importance weights are the step's.
+	fp8 := plain
+	fp8.Model.DModel, fp8.Model.DFF, fp8.RolloutPrecision = 64, 256, FP8
+	for _, cfg := range []Config{plain, regs, fp8} {
+		name := fmt.Sprintf("%s/%v/%v", cfg.Rewards, cfg.Norm, cfg.RolloutPrecision)
 		tr, err := New(cfg)
 		if err != nil {
 			t.Fatal(err)
@@ -117,12 +123,41 @@ func TestXRayMatchesStep(t *testing.T) {
 		if err != nil {
 			t.Fatalf("XRay: %v", err)
 		}
+		// Token by token, the inputs the step's objective is given.
+		twin, err := New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gs, _, in, _, _, err := twin.collect()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, tokens := 0, 0
+		for gi, g := range r.Groups {
+			if g.Problem.String() != gs[gi].problem.String() {
+				t.Fatalf("%s: X-ray group %d is %v; the step's is %v", name, gi, g.Problem, gs[gi].problem)
+			}
+			for ci, c := range g.Completions {
+				for k, x := range c.Tokens {
+					j := b*twin.seqLen + len(gs[gi].prompt) - 1 + k
+					if float32(x.Adv) != in.adv[j] || float32(x.OldLogp) != in.oldLogp[j] || float32(x.RefLogp) != in.refLogp[j] {
+						t.Fatalf("%s: group %d completion %d token %d: X-ray adv, old, ref %v %v %v; step %v %v %v",
+							name, gi, ci, k, x.Adv, x.OldLogp, x.RefLogp, in.adv[j], in.oldLogp[j], in.refLogp[j])
+					}
+					tokens++
+				}
+				b++
+			}
+		}
+		if tokens != in.answerTokens {
+			t.Errorf("%s: X-ray has %d answer tokens; the step %d", name, tokens, in.answerTokens)
+		}
 		st, err := tr.Step()
 		if err != nil {
 			t.Fatal(err)
 		}
 		if math.Abs(r.Loss-st.Loss) > 1e-5+1e-3*math.Abs(st.Loss) {
-			t.Errorf("%s/%v: XRay loss %g, Step loss %g", cfg.Rewards, cfg.Norm, r.Loss, st.Loss)
+			t.Errorf("%s: XRay loss %g, Step loss %g", name, r.Loss, st.Loss)
 		}
 	}
 }
