@@ -58,6 +58,9 @@ func Throughput(s *model.Sampler, cfg Config, n int) (tokensPerSec float64, err 
 	if n < 1 {
 		return 0, fmt.Errorf("trainer: throughput: %d prompts", n)
 	}
+	if err := cfg.validateFields(); err != nil {
+		return 0, fmt.Errorf("trainer: throughput: %w", err)
+	}
 	prompts := make([][]int, n)
 	maxNew := 0
 	per := (n + len(cfg.Skills) - 1) / len(cfg.Skills)

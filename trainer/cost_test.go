@@ -49,6 +49,11 @@ func TestThroughput(t *testing.T) {
 	if _, err := Throughput(nil, cfg, 0); err == nil {
 		t.Error("Throughput with 0 prompts succeeded")
 	}
+	noSkills := cfg
+	noSkills.Skills = nil
+	if _, err := Throughput(model.NewSampler(p), noSkills, 32); err == nil || !strings.Contains(err.Error(), "skills") {
+		t.Errorf("Throughput with no skills = %v; want an error naming the skills", err)
+	}
 }
 
 func TestCores(t *testing.T) {
