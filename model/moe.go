@@ -19,7 +19,8 @@ package model
 // vectors). It is trained instead by UpdateRouterBias from the experts' load, V3's
 // auxiliary-loss-free balancing. The gates sum to γ, V3's routed scaling factor. With K = 1 the
 // gate is always γ, so the router's weights get no gradient either and only the bias moves the
-// routing.
+// routing (and weight decay, when the trainer's WeightDecay is above its default 0: it shrinks
+// every matrix, the router's among them).
 //
 // Backward, with the selection held fixed (as is standard: it is piecewise constant), for a row
 // with output gradient dy:

@@ -508,13 +508,22 @@ func TestUpdateRouterBias(t *testing.T) {
 			}
 		}
 	}
-	// A mean that is not an integer is compared exactly: loads {1, 1, 2, 0} have mean 1.
-	q := newMoE(t, moeConfig(), 4)
-	must(t, q.UpdateRouterBias([][]int{{1, 1, 2, 0}, {0, 0, 0, 0}}, 0.5))
-	b, b0 := q.Lookup("blocks.0.moe.router.bias").Data, before.Lookup("blocks.0.moe.router.bias").Data
-	for i, want := range []float32{0, 0, -0.5, 0.5} {
-		if got := b[i] - b0[i]; math.Abs(float64(got-want)) > 1e-6 {
-			t.Errorf("loads {1,1,2,0}: bias[%d] moved by %v; want %v", i, got, want)
+	// A load equal to the mean moves nothing (compared exactly): loads {1, 1, 2, 0} have mean 1.
+	// Against a mean that is not an integer, every load is above or below: {1, 2, 2, 0}, 1.25.
+	for _, tc := range []struct {
+		loads []int
+		want  []float32
+	}{
+		{[]int{1, 1, 2, 0}, []float32{0, 0, -0.5, 0.5}},
+		{[]int{1, 2, 2, 0}, []float32{0.5, -0.5, -0.5, 0.5}},
+	} {
+		q := newMoE(t, moeConfig(), 4)
+		must(t, q.UpdateRouterBias([][]int{tc.loads, {0, 0, 0, 0}}, 0.5))
+		b, b0 := q.Lookup("blocks.0.moe.router.bias").Data, before.Lookup("blocks.0.moe.router.bias").Data
+		for i, want := range tc.want {
+			if got := b[i] - b0[i]; math.Abs(float64(got-want)) > 1e-6 {
+				t.Errorf("loads %v: bias[%d] moved by %v; want %v", tc.loads, i, got, want)
+			}
 		}
 	}
 
