@@ -299,6 +299,9 @@ func TestKernelSetsAgree(t *testing.T) {
 	saved := activeKernels
 	defer func() { activeKernels = saved }()
 	sets := kernelSets()
+	if len(sets) < 2 {
+		t.Skipf("one kernel set on this CPU (%s): nothing to compare", sets[0].name)
+	}
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, tc := range []gemmCase{
 		{tA: blas.NoTrans, tB: blas.NoTrans, m: 97, n: 200, k: 300, alpha: 1},

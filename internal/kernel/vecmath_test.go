@@ -227,6 +227,9 @@ func TestVecSetsAgree(t *testing.T) {
 		return o
 	}
 	sets := vecSets()
+	if len(sets) < 2 {
+		t.Skip("only the plain-Go vector kernels on this CPU: nothing to compare")
+	}
 	want := run(genericVec)
 	var first *outs
 	for _, vs := range sets {
