@@ -57,9 +57,14 @@ var presets = map[string]struct {
 				{Kind: arith.Mul, Digits: 2}, {Kind: arith.Composite, Digits: 1},
 				{Kind: arith.DigitSum, Digits: 4},
 			}
-			// One new skill at a time, and half of every step reviewing the mastered ones:
-			// unlocking add2's four successors at once took it from 91% to 18% in 100 steps.
-			c.Mastery, c.Frontier, c.Review = 0.9, 1, 0.5
+			// One new skill at a time: unlocking add2's four successors at once took it from 91%
+			// to 18% in 100 steps, and with two at a time (-frontier 2) the 2-hour run kept four
+			// to eight skills learning at once from step 11,000 (demoted ones among them) and
+			// ended with 2Dx at 17.95%. A fifth of every step reviews the mastered skills: in
+			// 2-hour runs, a review of half the step left mul2 7 to 11 problems of 32 and 2Dx at
+			// 16.70%; a fifth let the mastered skills slip and be re-learnt more often (mul2
+			// unlocked at 44 minutes, not 35) but gave mul2 the rest, and 2Dx reached 30.70%.
+			c.Mastery, c.Frontier, c.Review = 0.9, 1, 0.2
 			// The clock ends the run before the steps do on this machine, so the rate decays
 			// over the last fifth of the two hours (Config.DecayFraction): held at its peak to
 			// the end, the last checkpoint's 2D+ was 93.3% where the run's best had 96.6%.
