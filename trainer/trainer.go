@@ -136,7 +136,9 @@ func NewWith(cfg Config, o Options) (*Trainer, error) {
 	if len(mix) == 0 {
 		return nil, fmt.Errorf("trainer: empty reward mix")
 	}
-	cfg.Rewards = mix.String()
+	if o.Rewards != nil {
+		cfg.Rewards = mix.String()
+	}
 	t := &Trainer{cfg: cfg, mix: mix, batch: cfg.Prompts * cfg.G}
 	// Weights from stream 0 of the seed, problems from 1, sampling from 2.
 	policy, err := model.New(cfg.Model, rand.New(rand.NewPCG(cfg.Seed, 0)))
