@@ -53,7 +53,8 @@ type Config struct {
 	// are still being learned [0.2].
 	Review float64 `json:"review"`
 	// Frontier, when positive, is the most skills the adaptive tutor unlocks into learning at
-	// once (tutor.Options.Frontier; demoted skills count but are never held back); 0 unlocks every skill whose prerequisites are mastered [0].
+	// once (tutor.Options.Frontier; demoted skills count but are never held back); 0 unlocks
+	// every skill whose prerequisites are mastered [0].
 	Frontier int `json:"frontier"`
 	// Rewards is the reward composition as a spec, "name=weight,..."; a component of weight 0 is
 	// scored and logged but does not move the policy [partial=1,correct=0,format=0].
