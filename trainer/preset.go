@@ -58,9 +58,8 @@ var presets = map[string]struct {
 				{Kind: arith.DigitSum, Digits: 4},
 			}
 			// One new skill at a time: unlocking add2's four successors at once took it from 91%
-			// to 18% in 100 steps, and with two at a time (-frontier 2) the 2-hour run kept four
-			// to eight skills learning at once from step 11,000 (demoted ones among them) and
-			// ended with 2Dx at 17.95%. A fifth of every step reviews the mastered skills: in
+			// to 18% in 100 steps, and with two at a time (-frontier 2) the 2-hour run had up to
+			// eleven skills learning at once (most of them demoted) and ended with 2Dx at 17.95%. A fifth of every step reviews the mastered skills: in
 			// 2-hour runs, a review of half the step left mul2 7 to 11 problems of 32 and 2Dx at
 			// 16.70%; a fifth let the mastered skills slip and be re-learnt more often (mul2
 			// unlocked at 44 minutes, not 35) but gave mul2 the rest, and 2Dx reached 30.70%.
