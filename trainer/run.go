@@ -110,12 +110,6 @@ func (t *Trainer) Run(ctx context.Context, runDir string, report func(Stats)) er
 		if report != nil {
 			report(st)
 		}
-		if (last || saveNow) && heldOut >= 0 && t.cfg.SavePrecision == FP8 {
-			// The checkpoint holds the rounded weights: best is chosen by what it holds.
-			if heldOut, err = t.heldOutFP8(); err != nil {
-				return err
-			}
-		}
 		if last || saveNow {
 			if err := t.checkpoint(runDir, heldOut, &best); err != nil {
 				return err
@@ -130,12 +124,6 @@ func (t *Trainer) Run(ctx context.Context, runDir string, report func(Stats)) er
 		return fmt.Errorf("trainer: write metrics: %w", err)
 	}
 	if lastSaved != t.step {
-		if heldOut >= 0 && t.cfg.SavePrecision == FP8 {
-			// Measured at a step that was not to be saved, in full precision.
-			if heldOut, err = t.heldOutFP8(); err != nil {
-				return err
-			}
-		}
 		if err := t.checkpoint(runDir, heldOut, &best); err != nil {
 			return err
 		}
@@ -179,8 +167,15 @@ func (t *Trainer) heldOutFP8() (float64, error) {
 const BestFile = "best"
 
 // checkpoint saves the current step with its mean held-out accuracy (-1: not measured), makes it
-// the best if it beats *best, and prunes to Config.Keep, sparing the best.
+// the best if it beats *best, and prunes to Config.Keep, sparing the best. A measured FP8
+// checkpoint is measured again on the rounded weights it holds, so best is chosen by what it holds.
 func (t *Trainer) checkpoint(runDir string, heldOut float64, best *bestCheckpoint) error {
+	if heldOut >= 0 && t.cfg.SavePrecision == FP8 {
+		var err error
+		if heldOut, err = t.heldOutFP8(); err != nil {
+			return err
+		}
+	}
 	dir, err := t.save(runDir, heldOut)
 	if err != nil {
 		return err
