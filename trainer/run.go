@@ -15,6 +15,7 @@ import (
 
 	"mathzero/checkpoints"
 	"mathzero/env/arith"
+	"mathzero/internal/atomicfile"
 	"mathzero/model"
 	"mathzero/tutor"
 )
@@ -378,31 +379,11 @@ func paramsFrom(run Config, ts []checkpoints.Tensor) (*model.Params, error) {
 	return p, nil
 }
 
-// writeFileAtomic writes data to path through a synced temporary file and a rename, so readers see
-// the old file or the new one, never a torn one.
+// writeFileAtomic writes data to path so that readers see the old file or the new one, never a
+// torn one (package atomicfile).
 func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("trainer: write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return fmt.Errorf("trainer: write %s: %w", path, err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("trainer: write %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("trainer: write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("trainer: write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("trainer: write %s: %w", path, err)
+	if err := atomicfile.Write(path, data); err != nil {
+		return fmt.Errorf("trainer: %w", err)
 	}
 	return nil
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
 
 	"gonum.org/v1/plot"
@@ -16,6 +15,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 
+	"mathzero/internal/atomicfile"
 	"mathzero/trainer"
 )
 
@@ -113,25 +113,9 @@ func plotMetrics(metrics, out string) error {
 	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&png); err != nil {
 		return fmt.Errorf("plot: %s: %w", out, err)
 	}
-	// Through a temporary file and a rename, so a failed write leaves the old plot or none, never
-	// a truncated PNG.
-	tmp, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("plot: %s: %w", out, err)
-	}
-	defer os.Remove(tmp.Name())
-	_, err = tmp.Write(png.Bytes())
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644) // CreateTemp made it 0600
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), out)
-	}
-	if err != nil {
-		return fmt.Errorf("plot: %s: %w", out, err)
+	// A failed write leaves the old plot or none, never a truncated PNG.
+	if err := atomicfile.Write(out, png.Bytes()); err != nil {
+		return fmt.Errorf("plot: %w", err)
 	}
 	return nil
 }
