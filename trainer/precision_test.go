@@ -2,7 +2,6 @@ package trainer
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"math"
 	"os"
@@ -210,15 +209,11 @@ func TestFP8StopRecordsRoundedAccuracy(t *testing.T) {
 	if err := tr.Run(ctx, dir, report); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Run = %v; want it stopped where FP8 and full-precision accuracy differ", err)
 	}
-	ck, err := checkpoints.Load(filepath.Join(dir, checkpoints.DirName(stopAt)))
-	if err != nil {
-		t.Fatal(err)
+	saved := savedHeldOut(t, filepath.Join(dir, checkpoints.DirName(stopAt)))
+	if saved == nil {
+		t.Fatalf("step %d saved without a held-out accuracy", stopAt)
 	}
-	var ex extraState
-	if err := json.Unmarshal(ck.Extra, &ex); err != nil || ex.HeldOut == nil {
-		t.Fatalf("checkpoint extra %s: %v", ck.Extra, err)
-	}
-	if want, _ := tr.heldOutFP8(); *ex.HeldOut != want {
-		t.Errorf("step %d saved with held-out %v; want the rounded weights' %v (full precision: %v)", stopAt, *ex.HeldOut, want, full)
+	if want, _ := tr.heldOutFP8(); *saved != want {
+		t.Errorf("step %d saved with held-out %v; want the rounded weights' %v (full precision: %v)", stopAt, *saved, want, full)
 	}
 }

@@ -162,18 +162,7 @@ func TestResumeStoppedAtOnce(t *testing.T) {
 	cfg.Steps, cfg.SaveEvery, cfg.EvalEvery = 3, 1, 1
 	_, dir := runTiny(t, cfg)
 	last := filepath.Join(dir, checkpoints.DirName(3))
-	heldOut := func() *float64 {
-		t.Helper()
-		ck, err := checkpoints.Load(last)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var ex extraState
-		if err := json.Unmarshal(ck.Extra, &ex); err != nil {
-			t.Fatal(err)
-		}
-		return ex.HeldOut
-	}
+	heldOut := func() *float64 { return savedHeldOut(t, last) }
 	if heldOut() == nil {
 		t.Fatalf("%s has no held-out accuracy before the resume", last)
 	}
@@ -198,6 +187,20 @@ func TestResumeStoppedAtOnce(t *testing.T) {
 	if err := tr.Run(t.Context(), dir, nil); err != nil || tr.StepCount() != 5 {
 		t.Errorf("resumed again: Run = %v at step %d; want nil at step 5", err, tr.StepCount())
 	}
+}
+
+// savedHeldOut returns the mean held-out accuracy recorded with the checkpoint at path (nil: none).
+func savedHeldOut(t *testing.T, path string) *float64 {
+	t.Helper()
+	ck, err := checkpoints.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ex extraState
+	if err := json.Unmarshal(ck.Extra, &ex); err != nil {
+		t.Fatalf("%s: extra %s: %v", path, ck.Extra, err)
+	}
+	return ex.HeldOut
 }
 
 // BenchmarkResume rebuilds a default-size trainer from its checkpoint (load, graph, state).
