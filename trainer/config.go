@@ -56,6 +56,9 @@ type Config struct {
 	// once (tutor.Options.Frontier; demoted skills count but are never held back); 0 unlocks
 	// every skill whose prerequisites are mastered [0].
 	Frontier int `json:"frontier"`
+	// Together lists groups of skills the adaptive tutor unlocks side by side, each group taking
+	// one place on the frontier (tutor.Options.Together), as "mul2+comp1" [none].
+	Together Groups `json:"together,omitempty"`
 	// Rewards is the reward composition as a spec, "name=weight,..."; a component of weight 0 is
 	// scored and logged but does not move the policy [partial=1,correct=0,format=0].
 	Rewards string `json:"rewards"`
@@ -244,6 +247,9 @@ func (c Config) validateFields() error {
 			return fmt.Errorf("trainer: config skills: %w", err)
 		}
 	}
+	if err := tutor.CheckTogether(c.Skills, c.Together); err != nil {
+		return fmt.Errorf("trainer: config together: %w", err)
+	}
 	// The adaptive tutor unlocks skills on held-out measurements; without any it would teach
 	// the first skills only, silently.
 	if c.Tutor == AdaptiveTutor && c.EvalEvery == 0 && c.SaveEvery == 0 {
@@ -431,6 +437,41 @@ func (s *Skills) UnmarshalText(b []byte) error {
 	return nil
 }
 
+// Groups are groups of skills whose JSON and flag form is "mul2+comp1,add2+sub2".
+type Groups [][]arith.Skill
+
+func (g Groups) String() string {
+	names := make([]string, len(g))
+	for i, group := range g {
+		names[i] = strings.ReplaceAll(Skills(group).String(), ",", "+")
+	}
+	return strings.Join(names, ",")
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (g Groups) MarshalText() ([]byte, error) { return []byte(g.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler; "" is no groups.
+func (g *Groups) UnmarshalText(b []byte) error {
+	if strings.TrimSpace(string(b)) == "" {
+		*g = nil
+		return nil
+	}
+	var out Groups
+	for i, part := range strings.Split(string(b), ",") {
+		if strings.TrimSpace(part) == "" {
+			return fmt.Errorf("groups %q: group %d is empty", b, i+1)
+		}
+		group, err := arith.ParseSkills(strings.ReplaceAll(part, "+", ","))
+		if err != nil {
+			return fmt.Errorf("group %q: %w", part, err)
+		}
+		out = append(out, group)
+	}
+	*g = out
+	return nil
+}
+
 // LossNorm is how the per-token objective is averaged into the loss; peers differ here.
 type LossNorm int
 
@@ -537,7 +578,8 @@ func (k *TutorKind) UnmarshalText(b []byte) error {
 
 // newTutor builds the configured tutor.
 func (c Config) newTutor() (tutor.Tutor, error) {
-	o := tutor.Options{Skills: c.Skills, Curriculum: c.Curriculum, Mastery: c.Mastery, Review: c.Review, Frontier: c.Frontier, Width: c.Width}
+	o := tutor.Options{Skills: c.Skills, Curriculum: c.Curriculum, Mastery: c.Mastery, Review: c.Review, Frontier: c.Frontier,
+		Together: c.Together, Width: c.Width}
 	if c.Tutor == UniformTutor {
 		return tutor.NewUniform(o)
 	}

@@ -18,7 +18,8 @@ func (h hardestOnly) Next(n int, rng *rand.Rand) []tutor.Lesson {
 	report := h.Report()
 	out := make([]tutor.Lesson, n)
 	for i := range out {
-		out[i] = tutor.Lesson{Skill: report[len(report)-1].Skill, Level: arith.Hardest}
+		last := report[len(report)-1].Skill
+		out[i] = tutor.Lesson{Skill: last, Level: last.Top()}
 	}
 	return out
 }

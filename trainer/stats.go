@@ -94,15 +94,16 @@ func (t *Trainer) stats(groups []*group, in *batchInputs) Stats {
 	counts := make([]int, len(t.mix))
 	var n, correct, tokens, noSignal int
 	st.Skills = make(map[string]SkillStep)
-	st.Level = int(arith.Hardest)
-	for _, g := range groups {
+	for i, g := range groups {
 		_, std := meanStd(g.total)
 		st.RewardStd += std / float64(len(groups))
 		name := g.lesson.Skill.String()
 		sk := st.Skills[name]
 		sk.Groups++
 		sk.Level = int(g.lesson.Level)
-		st.Level = min(st.Level, int(g.lesson.Level))
+		if i == 0 || int(g.lesson.Level) < st.Level {
+			st.Level = int(g.lesson.Level)
+		}
 		if !hasSignal(g) {
 			sk.FracNoSignal++
 			noSignal++

@@ -71,10 +71,11 @@ func TestConfigValidate(t *testing.T) {
 		{"target_accuracy", func(c *Config) { c.TargetAccuracy = 2 }},
 		{"columns", func(c *Config) { c.Columns = -1 }},
 		{"columns", func(c *Config) { c.Columns = 7 }},
-		{"columns", func(c *Config) { c.Columns = 1 }},             // narrower than add2
-		{"columns", func(c *Config) { c.Columns, c.Width = 4, 4 }}, // both layouts at once
-		{"work", func(c *Config) { c.Work = true }},                // no width to work at
-		{"work", func(c *Config) { c.Work, c.Width = true, 5 }},    // add2 has no working
+		{"columns", func(c *Config) { c.Columns = 1 }},                                                                      // narrower than add2
+		{"columns", func(c *Config) { c.Columns, c.Width = 4, 4 }},                                                          // both layouts at once
+		{"work", func(c *Config) { c.Work = true }},                                                                         // no width to work at
+		{"work", func(c *Config) { c.Work, c.Width = true, 5 }},                                                             // add2 has no working
+		{"together", func(c *Config) { c.Together = Groups{{{Kind: arith.Add, Digits: 2}, {Kind: arith.Mul, Digits: 2}}} }}, // mul2 is not practised
 	}
 	for _, tc := range tests {
 		c := Default()
@@ -93,12 +94,14 @@ func TestConfigJSONRoundTrip(t *testing.T) {
 	c := Default()
 	c.Skills = Skills{{Kind: arith.Add, Digits: 1}, {Kind: arith.Sub, Digits: 3}}
 	c.Norm, c.Credit = Constant, OutcomeCredit
+	c.Together = Groups{{{Kind: arith.Add, Digits: 1}, {Kind: arith.Sub, Digits: 3}}}
 	b, err := json.Marshal(c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(b), `"skills":"add1,sub3"`) || !strings.Contains(string(b), `"norm":"constant"`) {
-		t.Errorf("JSON %s lacks readable skills or norm", b)
+	if !strings.Contains(string(b), `"skills":"add1,sub3"`) || !strings.Contains(string(b), `"norm":"constant"`) ||
+		!strings.Contains(string(b), `"together":"add1+sub3"`) {
+		t.Errorf("JSON %s lacks readable skills, norm or groups", b)
 	}
 	var back Config
 	if err := json.Unmarshal(b, &back); err != nil {
@@ -107,8 +110,10 @@ func TestConfigJSONRoundTrip(t *testing.T) {
 	if !reflect.DeepEqual(back, c) {
 		t.Errorf("round trip: got %+v; want %+v", back, c)
 	}
-	if err := json.Unmarshal([]byte(`{"norm":"fancy"}`), &back); err == nil {
-		t.Error("unknown norm accepted")
+	for _, bad := range []string{`{"norm":"fancy"}`, `{"together":"add1+"}`, `{"together":"add1+add2,,"}`, `{"together":"add1+bogus"}`} {
+		if err := json.Unmarshal([]byte(bad), &back); err == nil {
+			t.Errorf("%s accepted", bad)
+		}
 	}
 }
 

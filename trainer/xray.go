@@ -21,7 +21,6 @@ type XRayReport struct {
 	Rewards []string  // the mix's component names, in order
 	Weights []float64 // their weights
 	Process bool      // process credit is on: advantages differ per token (see grpo.go)
-	Level   arith.Level
 
 	// MaxLogpDiff is max |log π_θ - log π_old| over the answer tokens, π_θ scored teacher-forced by
 	// Sampler.LogProbs on the same weights, π_old recorded by Sampler.Generate while drawing (or,
@@ -175,7 +174,7 @@ func XRay(params *model.Params, cfg Config, mix reward.Mix, groups int, seed uin
 		}
 	}
 
-	r := &XRayReport{Config: cfg, Process: cfg.Credit == ProcessCredit && mix.HasTokens(), Level: arith.Hardest}
+	r := &XRayReport{Config: cfg, Process: cfg.Credit == ProcessCredit && mix.HasTokens()}
 	for _, term := range mix {
 		r.Rewards, r.Weights = append(r.Rewards, term.Reward.Name), append(r.Weights, term.Weight)
 	}

@@ -66,13 +66,19 @@ type Options struct {
 	// Review is the share of the batch Adaptive spends on mastered skills while others are
 	// still being learned.
 	Review float64
-	// Frontier, when positive, is the most skills Adaptive unlocks into learning at once: it
-	// unlocks the next ones, in list order, only as learning skills are mastered. A mastered
-	// skill that falls back to learning counts against it, but is never held back, so the count
-	// can exceed it for a while. Unlocking every successor
-	// of a skill at once can wreck it: measured, add2 fell from 91% to 18% held-out within 100
-	// steps of unlocking four skills beside it.
+	// Frontier, when positive, is the most skills Adaptive unlocks into learning at once (a
+	// Together group counting as one): it unlocks the next ones, in list order, only as
+	// learning skills are mastered. A mastered skill that falls back to learning counts against
+	// it, but is never held back, so the count can exceed it for a while. Unlocking every
+	// successor of a skill at once can wreck it: measured, add2 fell from 91% to 18% held-out
+	// within 100 steps of unlocking four skills beside it.
 	Frontier int
+	// Together lists groups of skills that Adaptive unlocks side by side and counts as one
+	// against Frontier: once a member is learning, the others unlock as their prerequisites are
+	// mastered, however full the frontier. Each member must be in Skills, in one group at most.
+	// Skills learnt one after another can hold each other back for good: with a frontier of 1,
+	// a skill that is never mastered (mul2 in two hours) keeps everything after it locked.
+	Together [][]arith.Skill
 	// Width, when positive, is the width every addition and subtraction of at most that many
 	// digits is posed at (the trainer's Config.Width): they share one layout, so the narrower
 	// ones build on the widest of their operation posed at it (see Prerequisites).
@@ -161,6 +167,7 @@ type book struct {
 	opts  Options
 	recs  []*record
 	index map[arith.Skill]int
+	group map[arith.Skill]int // the Together group of each skill in one
 }
 
 func newBook(o Options) (book, error) {
@@ -175,7 +182,7 @@ func newBook(o Options) (book, error) {
 			return book{}, fmt.Errorf("tutor: %s %v outside [0, 1]", k.name, k.v)
 		}
 	}
-	b := book{opts: o, index: make(map[arith.Skill]int)}
+	b := book{opts: o, index: make(map[arith.Skill]int), group: make(map[arith.Skill]int)}
 	for i, s := range o.Skills {
 		if err := s.Validate(); err != nil {
 			return book{}, fmt.Errorf("tutor: %w", err)
@@ -186,11 +193,44 @@ func newBook(o Options) (book, error) {
 		b.index[s] = i
 		r := &record{Skill: s.String(), skill: s, Status: Learning, HeldOut: -1, Signal: 1, Window: []float64{}}
 		if o.Curriculum <= 0 || !s.HasLadder() {
-			r.Level = arith.Hardest
+			r.Level = s.Top()
 		}
 		b.recs = append(b.recs, r)
 	}
+	if err := CheckTogether(o.Skills, o.Together); err != nil {
+		return book{}, err
+	}
+	for g, members := range o.Together {
+		for _, s := range members {
+			b.group[s] = g
+		}
+	}
 	return b, nil
+}
+
+// CheckTogether reports whether groups are valid Options.Together for skills: two or more
+// skills a group, each among skills and in one group at most.
+func CheckTogether(skills []arith.Skill, groups [][]arith.Skill) error {
+	in := make(map[arith.Skill]bool, len(skills))
+	for _, s := range skills {
+		in[s] = true
+	}
+	seen := make(map[arith.Skill]bool)
+	for g, members := range groups {
+		if len(members) < 2 {
+			return fmt.Errorf("tutor: together group %d has %d skills; a group needs two or more", g+1, len(members))
+		}
+		for _, s := range members {
+			if !in[s] {
+				return fmt.Errorf("tutor: together group %d names %v, which is not among the skills", g+1, s)
+			}
+			if seen[s] {
+				return fmt.Errorf("tutor: together: %v is in two groups", s)
+			}
+			seen[s] = true
+		}
+	}
+	return nil
 }
 
 // observe updates each practised skill's running rates and ladder from one step's groups.
@@ -231,7 +271,7 @@ func (b *book) observe(outcomes []Outcome) {
 // climb moves r up its ladder once the mean sampled accuracy of its last Window steps at
 // this level reaches Options.Curriculum.
 func (b *book) climb(r *record, acc float64) {
-	if b.opts.Curriculum <= 0 || r.Level >= arith.Hardest {
+	if b.opts.Curriculum <= 0 || r.Level >= r.skill.Top() {
 		return
 	}
 	r.Window = append(r.Window, acc)
@@ -258,8 +298,8 @@ func (b *book) measured(acc map[arith.Skill]float64) {
 		if i, ok := b.index[s]; ok && a >= 0 && a <= 1 {
 			r := b.recs[i]
 			r.HeldOut = a
-			if a >= b.opts.Mastery && r.Level < arith.Hardest {
-				r.Level = arith.Hardest
+			if a >= b.opts.Mastery && r.Level < s.Top() {
+				r.Level = s.Top()
 				r.Window = r.Window[:0]
 			}
 		}
@@ -316,7 +356,7 @@ func (b *book) unmarshal(kind string, data []byte) error {
 		if r == nil || r.Skill != want.String() {
 			return fmt.Errorf("tutor: state skill %d is %v, the run's is %v", i, r, want)
 		}
-		bad := r.Status < Locked || r.Status > Mastered || r.Level < arith.NoCarry || r.Level > arith.Hardest ||
+		bad := r.Status < Locked || r.Status > Mastered || r.Level < arith.NoCarry || r.Level > want.Top() ||
 			len(r.Window) > Window || !unit(r.PassRate) || !unit(r.Signal) || r.Groups < 0 ||
 			!(r.HeldOut == -1 || unit(r.HeldOut))
 		for _, a := range r.Window {
@@ -325,7 +365,7 @@ func (b *book) unmarshal(kind string, data []byte) error {
 		if bad {
 			return fmt.Errorf("tutor: state of skill %s is invalid: %+v", r.Skill, *r)
 		}
-		if !want.HasLadder() && r.Level != arith.Hardest {
+		if !want.HasLadder() && r.Level != want.Top() {
 			return fmt.Errorf("tutor: state of skill %s has level %d; it has no ladder", r.Skill, r.Level)
 		}
 		c := *r
@@ -597,11 +637,11 @@ func (a *Adaptive) Measured(acc map[arith.Skill]float64) {
 		for _, r := range a.recs {
 			switch r.Status {
 			case Learning:
-				if r.Level == arith.Hardest && r.HeldOut >= mastery {
+				if r.Level == r.skill.Top() && r.HeldOut >= mastery {
 					r.Status, changed = Mastered, true
 				}
 			case Locked:
-				if f := a.opts.Frontier; f > 0 && a.count(Learning) >= f {
+				if f := a.opts.Frontier; f > 0 && a.learning() >= f && !a.groupLearning(r.skill) {
 					continue
 				}
 				ready := true
@@ -616,15 +656,39 @@ func (a *Adaptive) Measured(acc map[arith.Skill]float64) {
 	}
 }
 
-// count is the number of skills with status s.
-func (a *Adaptive) count(s Status) int {
-	n := 0
+// learning is how much of the frontier is taken: the skills learning, a Together group of
+// them counting once.
+func (a *Adaptive) learning() int {
+	n, seen := 0, make(map[int]bool)
 	for _, r := range a.recs {
-		if r.Status == s {
-			n++
+		if r.Status != Learning {
+			continue
 		}
+		if g, ok := a.group[r.skill]; ok {
+			if seen[g] {
+				continue
+			}
+			seen[g] = true
+		}
+		n++
 	}
 	return n
+}
+
+// groupLearning reports whether another skill of s's Together group is learning.
+func (a *Adaptive) groupLearning(s arith.Skill) bool {
+	g, ok := a.group[s]
+	if !ok {
+		return false
+	}
+	for _, r := range a.recs {
+		if r.skill != s && r.Status == Learning {
+			if h, in := a.group[r.skill]; in && h == g {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Report implements Tutor.

@@ -2,6 +2,7 @@ package tutor
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"reflect"
@@ -262,6 +263,42 @@ func TestFrontier(t *testing.T) {
 	}
 }
 
+// A Together group unlocks side by side and takes one place on the frontier: with a frontier of
+// 1, comp1 learns beside mul2 instead of waiting for it, while dsum4 still waits for both.
+func TestTogether(t *testing.T) {
+	list := skills(t, "add2,mul1,mul2,comp1,dsum4")
+	for _, tc := range []struct {
+		name     string
+		together [][]arith.Skill
+		want     map[string]Status // after mul1 is mastered
+	}{
+		{"alone", nil, map[string]Status{"add2": Mastered, "mul1": Mastered, "mul2": Learning, "comp1": Locked, "dsum4": Locked}},
+		{"together", [][]arith.Skill{{list[2], list[3]}}, map[string]Status{"add2": Mastered, "mul1": Mastered, "mul2": Learning, "comp1": Learning, "dsum4": Locked}},
+	} {
+		tu := mustAdaptive(t, Options{Skills: list, Mastery: 0.9, Frontier: 1, Together: tc.together})
+		tu.Measured(map[arith.Skill]float64{list[0]: 0.95})
+		if got := status(tu); got["mul1"] != Learning || got["mul2"] != Locked || got["comp1"] != Locked || got["dsum4"] != Locked {
+			t.Fatalf("%s: after add2 mastered: %v; want mul1 alone learning", tc.name, got)
+		}
+		tu.Measured(map[arith.Skill]float64{list[1]: 0.95})
+		if got := status(tu); !reflect.DeepEqual(got, tc.want) {
+			t.Fatalf("%s: after mul1 mastered: %v; want %v", tc.name, got, tc.want)
+		}
+	}
+	// The group keeps its one place while any member learns: mul2 mastered leaves comp1
+	// learning, and dsum4 waits for it too.
+	tu := mustAdaptive(t, Options{Skills: list, Mastery: 0.9, Frontier: 1, Together: [][]arith.Skill{{list[2], list[3]}}})
+	tu.Measured(map[arith.Skill]float64{list[0]: 0.95, list[1]: 0.95})
+	tu.Measured(map[arith.Skill]float64{list[2]: 0.95})
+	if got := status(tu); got["comp1"] != Learning || got["dsum4"] != Locked {
+		t.Fatalf("after mul2 mastered: %v; want comp1 learning, dsum4 locked", got)
+	}
+	tu.Measured(map[arith.Skill]float64{list[3]: 0.95})
+	if got := status(tu)["dsum4"]; got != Learning {
+		t.Errorf("after comp1 mastered: dsum4 %v; want learning", got)
+	}
+}
+
 func TestLadder(t *testing.T) {
 	list := skills(t, "add2")
 	s := list[0]
@@ -303,6 +340,40 @@ func TestLadder(t *testing.T) {
 	off, _ := NewUniform(Options{Skills: list, Mastery: 0.9})
 	if off.Report()[0].Level != arith.Hardest {
 		t.Errorf("curriculum off: level %d; want every problem", off.Report()[0].Level)
+	}
+}
+
+// The composite climbs one operator pair a rung, past Hardest to its own top, and its state
+// there round-trips while a level past it is refused.
+func TestCompositeLadder(t *testing.T) {
+	list := skills(t, "comp1")
+	comp := list[0]
+	tu := mustAdaptive(t, Options{Skills: list, Curriculum: 0.6, Mastery: 0.9})
+	for rung := arith.Level(0); rung < comp.Top(); rung++ {
+		if l := tu.Report()[0].Level; l != rung {
+			t.Fatalf("after %d windows of perfect steps: level %d; want %d", rung, l, rung)
+		}
+		for range Window {
+			step(tu, map[arith.Skill]float64{comp: 1}, nil, 1)
+		}
+	}
+	for range 3 * Window {
+		step(tu, map[arith.Skill]float64{comp: 1}, nil, 1)
+	}
+	if l := tu.Report()[0].Level; l != comp.Top() {
+		t.Fatalf("level %d; want the top, %d", l, comp.Top())
+	}
+	data, err := json.Marshal(tu)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := mustAdaptive(t, Options{Skills: list, Curriculum: 0.6, Mastery: 0.9})
+	if err := json.Unmarshal(data, again); err != nil || again.Report()[0].Level != comp.Top() {
+		t.Fatalf("state at the top: Unmarshal = %v, level %d; want level %d", err, again.Report()[0].Level, comp.Top())
+	}
+	past := strings.Replace(string(data), fmt.Sprintf(`"level":%d`, comp.Top()), fmt.Sprintf(`"level":%d`, comp.Top()+1), 1)
+	if err := json.Unmarshal([]byte(past), again); err == nil || !strings.Contains(err.Error(), "invalid") {
+		t.Errorf("state past the top (%s): Unmarshal = %v; want invalid", past, err)
 	}
 }
 
@@ -512,6 +583,10 @@ func TestOptionsRejected(t *testing.T) {
 		{Skills: list, Mastery: math.NaN()},
 		{Skills: list, Mastery: 0.9, Review: 1.5},
 		{Skills: list, Mastery: 0.9, Curriculum: -1},
+		{Skills: list, Mastery: 0.9, Together: [][]arith.Skill{{list[0]}}},                               // a group of one
+		{Skills: list, Mastery: 0.9, Together: [][]arith.Skill{{list[0], {Kind: arith.Add, Digits: 2}}}}, // not a skill of the run
+		{Skills: skills(t, "add1,add2,add3"), Mastery: 0.9, Together: [][]arith.Skill{
+			{{Kind: arith.Add, Digits: 1}, {Kind: arith.Add, Digits: 2}}, {{Kind: arith.Add, Digits: 2}, {Kind: arith.Add, Digits: 3}}}}, // add2 twice
 	} {
 		if _, err := NewAdaptive(o); err == nil {
 			t.Errorf("NewAdaptive(%+v) succeeded", o)
@@ -558,7 +633,7 @@ func FuzzUnmarshal(f *testing.F) {
 }
 
 // Skills without a ladder (mul1's facts, dsum) start at the top level, those with one (add and
-// sub by carries, comp by the size of its values, mul2 by form) at the bottom; a held-out
+// sub by carries, comp by operator pair, mul2 by form) at the bottom; a held-out
 // measurement at mastery lifts a skill off its ladder, so a skill unlocked already at mastery is
 // mastered at once with the curriculum on, too.
 func TestLadders(t *testing.T) {
@@ -567,7 +642,7 @@ func TestLadders(t *testing.T) {
 	for _, r := range tu.Report() {
 		want := arith.NoCarry
 		if r.Name == "mul1" || r.Skill.Kind == arith.DigitSum {
-			want = arith.Hardest
+			want = r.Skill.Top()
 		}
 		if r.Level != want {
 			t.Errorf("%s starts at level %d; want %d", r.Name, r.Level, want)
@@ -580,8 +655,8 @@ func TestLadders(t *testing.T) {
 		t.Errorf("after one measurement with the curriculum on: %v; want %v", got, want)
 	}
 	tu.Measured(map[arith.Skill]float64{list[3]: 0.91})
-	if r := tu.Report()[3]; r.Status != Mastered || r.Level != arith.Hardest {
-		t.Errorf("comp1 measured at mastery: %s at level %d; want mastered at %d", r.Status, r.Level, arith.Hardest)
+	if r := tu.Report()[3]; r.Status != Mastered || r.Level != r.Skill.Top() {
+		t.Errorf("comp1 measured at mastery: %s at level %d; want mastered at %d", r.Status, r.Level, r.Skill.Top())
 	}
 }
 

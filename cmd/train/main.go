@@ -192,6 +192,7 @@ func bindConfig(fs *flag.FlagSet, cfg *trainer.Config) {
 	fs.IntVar(&cfg.Columns, "columns", cfg.Columns, "pose addition and subtraction in the column layout at `N` digits: operands least significant first, answers of N+1 digits (0: natural; see -rope)")
 	fs.Float64Var(&cfg.Mastery, "mastery", cfg.Mastery, "held-out accuracy at which a skill is mastered and unlocks the next")
 	fs.IntVar(&cfg.Frontier, "frontier", cfg.Frontier, "most skills the adaptive tutor teaches at once (0: all unlocked)")
+	fs.TextVar(&cfg.Together, "together", cfg.Together, "skills the adaptive tutor unlocks side by side, one place on the frontier a group, e.g. `mul2+comp1`")
 	fs.Float64Var(&cfg.Review, "review", cfg.Review, "share of each step the adaptive tutor spends reviewing mastered skills")
 	fs.IntVar(&cfg.Model.DModel, "d-model", cfg.Model.DModel, "model width")
 	fs.IntVar(&cfg.Model.Layers, "layers", cfg.Model.Layers, "transformer blocks")

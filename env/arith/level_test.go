@@ -46,16 +46,10 @@ func TestLevelOf(t *testing.T) {
 			t.Errorf("LevelOf(%s) = %d; want %d", p, got, tc.want)
 		}
 	}
-	// The composite climbs by the size of its values: single digits, then up to 99.
+	// The composite climbs by operator pair, whatever the values.
 	for q, want := range map[string]Level{
-		"(2+3)+4": NoCarry, "(9-9)-0": NoCarry, "(2*3)+1": NoCarry, "(3*3)*1": NoCarry,
-		"(9+8)-9": NoOverflow, // 17 on the way
-		"(6+3)+1": NoOverflow, // 10 at the end
-		"(9*9)+9": NoOverflow, // 90
-		"(9*9)*9": Hardest,    // 729
-		"(1-2)+5": Hardest,    // -1 on the way
-		"(4-7)*0": Hardest,
-		"(0-1)*1": Hardest, // -1
+		"(2+3)+4": 0, "(9+9)+9": 0, "(2*3)+1": 1, "(9*9)+9": 1, "(6+3)-1": 2, "(0*1)-9": 3,
+		"(1-2)+5": 4, "(9-9)-0": 5, "(9+8)*2": 6, "(9*9)*9": 7, "(3*3)*1": 7, "(4-7)*0": 8, "(0-1)*1": 8,
 	} {
 		p, err := ParseQuestion(q)
 		if err != nil {
@@ -65,12 +59,23 @@ func TestLevelOf(t *testing.T) {
 			t.Errorf("LevelOf(%s) = %d; want %d", p, got, want)
 		}
 	}
+	// Every pair has its rung, once; the top is past the last of them.
+	seen := map[[2]Op]bool{}
+	for _, r := range CompositeRungs {
+		if seen[r] || !r[0].valid() || !r[1].valid() {
+			t.Errorf("CompositeRungs: pair %c%c repeated or invalid", r[0], r[1])
+		}
+		seen[r] = true
+	}
+	if len(seen) != 9 || (Skill{Composite, 1}).Top() != Level(len(CompositeRungs)) || (Skill{Add, 2}).Top() != Hardest {
+		t.Errorf("%d composite rungs, comp1 top %d, add2 top %d; want 9, 9, %d", len(seen), (Skill{Composite, 1}).Top(), (Skill{Add, 2}).Top(), Hardest)
+	}
 }
 
 func TestGenerateTrainAt(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	for _, s := range []Skill{{Add, 2}, {Sub, 3}, {Add, 6}, {DigitSum, 4}, {Composite, 1}, {Mul, 2}} {
-		for lvl := NoCarry; lvl <= Hardest; lvl++ {
+		for lvl := NoCarry; lvl <= s.Top(); lvl++ {
 			seen := make(map[Level]bool)
 			for range 200 {
 				p := GenerateTrainAt(s, lvl, rng)
@@ -80,9 +85,50 @@ func TestGenerateTrainAt(t *testing.T) {
 				}
 				seen[LevelOf(p)] = true
 			}
-			// Every level up to lvl is drawn, not only the easiest.
-			if s.Kind != DigitSum && !seen[lvl] {
+			// Every level up to lvl is drawn, not only the easiest. The composite's top is no
+			// pair's rung, so there its last pair stands for it.
+			newest := lvl
+			if s.Kind == Composite && lvl == s.Top() {
+				newest--
+			}
+			if s.Kind != DigitSum && !seen[newest] {
 				t.Errorf("GenerateTrainAt(%s, %d): no problem at level %d in 200", s, lvl, lvl)
+			}
+		}
+	}
+}
+
+// A composite rung below the top draws its newest pair half the time and each earlier one evenly
+// otherwise, so a new pair is learnt beside the old; the top draws every pair evenly.
+func TestGenerateTrainAtCompositeRungs(t *testing.T) {
+	comp := Skill{Composite, 1}
+	rng := rand.New(rand.NewPCG(3, 3))
+	const n = 18000
+	for _, lvl := range []Level{0, 1, 4, 8, comp.Top()} {
+		count := make([]int, len(CompositeRungs))
+		for range n {
+			p := GenerateTrainAt(comp, lvl, rng)
+			if HeldOut(p) || p.Skill != comp {
+				t.Fatalf("GenerateTrainAt(comp1, %d) = %s (held out %v)", lvl, p, HeldOut(p))
+			}
+			count[LevelOf(p)]++
+		}
+		for pair, c := range count {
+			want := 0.0
+			switch {
+			case lvl == comp.Top():
+				want = 1.0 / 9
+			case Level(pair) == lvl && lvl == 0:
+				want = 1
+			case Level(pair) == lvl:
+				want = 0.5
+			case Level(pair) < lvl:
+				want = 0.5 / float64(lvl)
+			}
+			// 1.5 points is over 5 standard deviations of these counts
+			if f := float64(c) / n; f < want-0.015 || f > want+0.015 {
+				t.Errorf("GenerateTrainAt(comp1, %d): pair %c%c in %.1f%% of %d problems; want %.1f%%",
+					lvl, CompositeRungs[pair][0], CompositeRungs[pair][1], 100*f, n, 100*want)
 			}
 		}
 	}
@@ -95,7 +141,7 @@ func TestGenerateTrainAt(t *testing.T) {
 func TestGenerateTrainAtNoCarryDigits(t *testing.T) {
 	rng := rand.New(rand.NewPCG(2, 2))
 	const n = 20000
-	for _, s := range []Skill{{Add, 5}, {Sub, 5}, {Add, 2}, {Sub, 2}, {Composite, 1}} {
+	for _, s := range []Skill{{Add, 5}, {Sub, 5}, {Add, 2}, {Sub, 2}} {
 		var count [6][10]int
 		for range n {
 			p := GenerateTrainAt(s, NoCarry, rng)
