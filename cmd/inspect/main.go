@@ -310,7 +310,8 @@ func printReport(w io.Writer, rep Report) error {
 		fmt.Fprintln(tw, "  skill\tstatus\tlevel\theld-out\t\tpass rate\tsignal\tshare\tgroups\t")
 		for i, a := range rep.HeldOut {
 			r := rep.Skills[i]
-			fmt.Fprintf(tw, "  %s\t%s\t%d\t%d/%d\t%.2f%%\t%.2f\t%.2f\t%.2f\t%d\t\n", a.Skill, r.Status, r.Level,
+			// The level out of the skill's top: the composite's ladder has nine rungs, the others two.
+			fmt.Fprintf(tw, "  %s\t%s\t%d/%d\t%d/%d\t%.2f%%\t%.2f\t%.2f\t%.2f\t%d\t\n", a.Skill, r.Status, r.Level, r.Skill.Top(),
 				a.Correct, a.N, 100*a.Accuracy, r.PassRate, r.Signal, r.Share, r.Groups)
 		}
 		tw.Flush()

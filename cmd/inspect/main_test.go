@@ -48,7 +48,7 @@ func TestInspect(t *testing.T) {
 		}
 	}
 	// The skills table's row, not just the header: add1, its status and level, correct/N, accuracy.
-	if row := regexp.MustCompile(`(?m)^ +add1 +(learning|mastered) +\d +\d+/\d+ +\d+\.\d\d% `); !row.MatchString(out.String()) {
+	if row := regexp.MustCompile(`(?m)^ +add1 +(learning|mastered) +\d/2 +\d+/\d+ +\d+\.\d\d% `); !row.MatchString(out.String()) {
 		t.Errorf("output lacks add1's row in the skills table:\n%s", out.String())
 	}
 	if b, err := os.ReadFile(png); err != nil || !bytes.HasPrefix(b, []byte("\x89PNG")) {
