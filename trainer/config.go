@@ -53,8 +53,8 @@ type Config struct {
 	// are still being learned [0.2].
 	Review float64 `json:"review"`
 	// Frontier, when positive, is the most skills the adaptive tutor unlocks into learning at
-	// once (tutor.Options.Frontier; demoted skills count but are never held back); 0 unlocks
-	// every skill whose prerequisites are mastered [0].
+	// once (tutor.Options.Frontier; demoted skills count but are never held back, a Together
+	// group counts once); 0 unlocks every skill whose prerequisites are mastered [0].
 	Frontier int `json:"frontier"`
 	// Together lists groups of skills the adaptive tutor unlocks side by side, each group taking
 	// one place on the frontier (tutor.Options.Together), as "mul2+comp1" [none].
