@@ -39,6 +39,8 @@ func TestTrainRejectsBadFlags(t *testing.T) {
 		{[]string{"-g", "1"}, "config g: invalid value 1"},
 		{[]string{"-steps", "0"}, "config steps: invalid value 0"},
 		{[]string{"stray"}, "stray"},
+		{[]string{"-together", "add2+mul9"}, "mul9"},
+		{[]string{"-together", "add2+mul2"}, "config together: tutor: together group 1 names mul2, which is not among the skills"},
 	}
 	for _, tc := range tests {
 		var out, errs bytes.Buffer
