@@ -155,8 +155,8 @@ type Config struct {
 	// tokens [process].
 	Credit Credit `json:"credit"`
 	// Curriculum, when positive, starts each addition and subtraction skill on its easiest problems
-	// (arith.NoCarry: no carries or borrows), the composite on one pair of operators, (a+b)+c
-	// (arith.CompositeRungs), and mul2 on one row (95*4), and moves it up a level (arith.NoOverflow:
+	// (arith.NoCarry: no carries or borrows), the composite on one pair of operators at
+	// single-digit values, (a+b)+c ≤ 9 (arith.CompositeRungs), and mul2 on one row (95*4), and moves it up a level (arith.NoOverflow:
 	// no carry out of the top column, or 4*95 too; then every problem; the composite's next pair)
 	// once its sampled exact
 	// accuracy, averaged over the last 10 steps that practised it, reaches this; 0 practises

@@ -6,7 +6,8 @@
 // batch where groups are informative and keeps reviewing what is mastered; and Uniform, which
 // draws every skill equally often, the baseline to compare it with. Both run the ladder of each
 // addition and subtraction skill (arith.NoCarry, then arith.NoOverflow, then every problem), of
-// the composite (one pair of operators a rung, arith.CompositeRungs, then every problem) and of the products
+// the composite (one pair of operators at a time, single-digit values first, arith.CompositeRungs,
+// then every problem) and of the products
 // wider than one digit (95*4, then 4*95 too, then every problem).
 //
 // A Tutor is deterministic given the random source it is handed, and its whole state round-trips

@@ -310,7 +310,7 @@ func printReport(w io.Writer, rep Report) error {
 		fmt.Fprintln(tw, "  skill\tstatus\tlevel\theld-out\t\tpass rate\tsignal\tshare\tgroups\t")
 		for i, a := range rep.HeldOut {
 			r := rep.Skills[i]
-			// The level out of the skill's top: the composite's ladder has nine rungs, the others two.
+			// The level out of the skill's top: the composite's ladder has 18 rungs, the others 2.
 			fmt.Fprintf(tw, "  %s\t%s\t%d/%d\t%d/%d\t%.2f%%\t%.2f\t%.2f\t%.2f\t%d\t\n", a.Skill, r.Status, r.Level, r.Skill.Top(),
 				a.Correct, a.N, 100*a.Accuracy, r.PassRate, r.Signal, r.Share, r.Groups)
 		}

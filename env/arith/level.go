@@ -6,7 +6,7 @@ import "math/rand/v2"
 // easy cases. Addition and subtraction climb by carries: NoCarry, then NoOverflow, then Hardest.
 // Products of two or more digits climb by form: NoCarry is one row of long multiplication, a
 // number of two or more digits times a single digit (95*4), NoOverflow a single-digit operand on
-// either side (4*95 and 4*5 too). The composite climbs by operator pair, one pair a rung
+// either side (4*95 and 4*5 too). The composite climbs by operator pair, two rungs a pair
 // (CompositeRungs), so its levels run past Hardest to its own top (Skill.Top). Every other
 // problem is Hardest, mul1's facts among them.
 type Level int
@@ -26,30 +26,41 @@ const (
 	Hardest
 )
 
-// CompositeRungs is the composite's ladder: the operator pair (op1, op2) of (a op1 b) op2 c
-// that each of its levels adds, easiest first by what the policy knows when the composite
-// unlocks. Its level k practises the first k+1 pairs, the newest half of the time, so that a
-// new pair is learnt beside the ones before it rather than in place of them. Its top level,
-// len(CompositeRungs), is every problem. The sums come first, then a one-digit product with c
-// added or taken away, then the differences (negative on the way half the time), then the
-// products of a first result up to 18 (mul2's 95*4) and of a negative one.
+// CompositeRungs are the operator pairs (op1, op2) of (a op1 b) op2 c in the order the
+// composite's ladder adds them, easiest first by what the policy knows when the composite
+// unlocks: the sums, a one-digit product with c added or taken away, the differences (negative
+// on the way half the time), then the products of a first result up to 18 (mul2's 95*4) and of
+// a negative one. Each pair k has two rungs: level 2k adds its problems whose values (first
+// result and answer) are single digits, level 2k+1 the rest of them. A rung draws its newest
+// problems half the time and the earlier pairs, every value, otherwise, so that a new pair is
+// learnt beside the ones before it rather than in place of them. The top level,
+// 2·len(CompositeRungs), is every problem.
 //
 // One pair at a time, because the composite learnt all nine together is nine tables written at
-// the same positions: from this preset's step-7,500 checkpoint, (a+b)+c alone was 60% right
-// at step 250, against 17% when mixed with the other eight; moved up to every pair at once, it
-// fell to writing 000$ within 250 steps.
+// the same positions: from this preset's step-7,500 checkpoint, (a+b)+c alone at single-digit
+// values was 60% right at step 250, against 17% when mixed with the other eight; moved up to
+// every pair at once, it fell to writing 000$ within 250 steps. Single digits first, because
+// with every value the answer's units digit, (a+b+c) mod 10 for the sums, is independent of
+// any one operand, so no operand's digit says anything about it: (a+b)+c over every value was
+// 5% right after 6,000 steps beside mul2 in the preset, the share of a guess.
 var CompositeRungs = [...][2]Op{
 	{OpAdd, OpAdd}, {OpMul, OpAdd}, {OpAdd, OpSub}, {OpMul, OpSub},
 	{OpSub, OpAdd}, {OpSub, OpSub}, {OpAdd, OpMul}, {OpMul, OpMul}, {OpSub, OpMul},
 }
 
-// Top is the level at which a curriculum draws every problem of s: len(CompositeRungs) for
+// Top is the level at which a curriculum draws every problem of s: 2·len(CompositeRungs) for
 // the composite, Hardest for every other skill.
 func (s Skill) Top() Level {
 	if s.Kind == Composite {
-		return Level(len(CompositeRungs))
+		return Level(2 * len(CompositeRungs))
 	}
 	return Hardest
+}
+
+// smallValues reports whether a composite's first result and answer are both single digits.
+func smallValues(p Problem) bool {
+	mid := p.Ops[0].apply(p.Operands[0], p.Operands[1])
+	return mid >= 0 && mid <= 9 && p.Answer >= 0 && p.Answer <= 9
 }
 
 // HasLadder reports whether some problems of s are below Hardest, so that a curriculum can
@@ -68,12 +79,18 @@ func (s Skill) HasLadder() bool {
 // LevelOf returns the level of p.
 func LevelOf(p Problem) Level {
 	if p.Skill.Kind == Composite {
+		if len(p.Ops) != 2 || len(p.Operands) != 3 {
+			return p.Skill.Top() // a malformed problem: only the top rung has it
+		}
 		for i, r := range CompositeRungs {
-			if len(p.Ops) == 2 && p.Ops[0] == r[0] && p.Ops[1] == r[1] {
-				return Level(i)
+			if p.Ops[0] == r[0] && p.Ops[1] == r[1] {
+				if smallValues(p) {
+					return Level(2 * i)
+				}
+				return Level(2*i + 1)
 			}
 		}
-		return p.Skill.Top() // a malformed problem: only the top rung has it
+		return p.Skill.Top()
 	}
 	if len(p.Operands) != 2 {
 		return Hardest
@@ -123,25 +140,27 @@ func LevelOf(p Problem) Level {
 // difference's digit d comes up (10-d)/55 of the time (0 in 18%, 9 in 2%), and a policy
 // learning 5-digit subtraction from random weights (answers of six digits) settled on writing
 // zeros: 0% held-out at step 750, against 33% at step 900 with even digits. A composite below
-// its top has the newest pair of its rung half the time and one of the earlier ones, uniformly,
-// otherwise (CompositeRungs), its operands uniform. Other levels, and the rungs of the products,
-// are drawn uniformly, by rejection.
+// its top (CompositeRungs) draws an earlier pair, uniformly, every value, half the time, and
+// otherwise its rung's pair: at single-digit values its answer uniformly first, then a problem
+// with that answer, the same way; at every value uniformly. Other levels, and the rungs of the
+// products, are drawn uniformly, by rejection.
 func GenerateTrainAt(s Skill, max Level, rng *rand.Rand) Problem {
 	if !s.HasLadder() || max >= s.Top() {
 		return GenerateTrain(s, rng)
 	}
 	if s.Kind == Composite {
-		rung := 0 // a level below NoCarry is the first rung
+		k, small := 0, true // a level below NoCarry is the first rung
 		if max > 0 {
-			rung = int(max)
-			if rng.IntN(2) == 1 {
-				rung = rng.IntN(int(max))
-			}
+			k, small = int(max)/2, max%2 == 0
 		}
-		ops := CompositeRungs[rung]
+		if k > 0 && rng.IntN(2) == 1 {
+			k, small = rng.IntN(k), false
+		}
+		ops, d := CompositeRungs[k][:], rng.IntN(10)
 		for {
 			x := []int{rng.IntN(10), rng.IntN(10), rng.IntN(10)}
-			if p, err := NewProblem(s, x, ops[:]); err == nil && !HeldOut(p) {
+			p, err := NewProblem(s, x, ops)
+			if err == nil && !HeldOut(p) && (!small || (smallValues(p) && p.Answer == d)) {
 				return p
 			}
 		}

@@ -46,10 +46,12 @@ func TestLevelOf(t *testing.T) {
 			t.Errorf("LevelOf(%s) = %d; want %d", p, got, tc.want)
 		}
 	}
-	// The composite climbs by operator pair, whatever the values.
+	// The composite climbs by operator pair, single-digit values (first result and answer)
+	// before the rest.
 	for q, want := range map[string]Level{
-		"(2+3)+4": 0, "(9+9)+9": 0, "(2*3)+1": 1, "(9*9)+9": 1, "(6+3)-1": 2, "(0*1)-9": 3,
-		"(1-2)+5": 4, "(9-9)-0": 5, "(9+8)*2": 6, "(9*9)*9": 7, "(3*3)*1": 7, "(4-7)*0": 8, "(0-1)*1": 8,
+		"(2+3)+4": 0, "(9-9)-0": 10, "(2*3)+1": 2, "(3*3)*1": 14, "(1*5)-5": 6, "(0-0)*7": 16,
+		"(9+9)+9": 1, "(6+3)+1": 1, "(9*9)+9": 3, "(6+3)-1": 4, "(0*1)-9": 7,
+		"(1-2)+5": 9, "(9+8)*2": 13, "(9*9)*9": 15, "(4-7)*0": 17, "(0-1)*1": 17,
 	} {
 		p, err := ParseQuestion(q)
 		if err != nil {
@@ -67,8 +69,8 @@ func TestLevelOf(t *testing.T) {
 		}
 		seen[r] = true
 	}
-	if len(seen) != 9 || (Skill{Composite, 1}).Top() != Level(len(CompositeRungs)) || (Skill{Add, 2}).Top() != Hardest {
-		t.Errorf("%d composite rungs, comp1 top %d, add2 top %d; want 9, 9, %d", len(seen), (Skill{Composite, 1}).Top(), (Skill{Add, 2}).Top(), Hardest)
+	if len(seen) != 9 || (Skill{Composite, 1}).Top() != 18 || (Skill{Add, 2}).Top() != Hardest {
+		t.Errorf("%d composite pairs, comp1 top %d, add2 top %d; want 9, 18, %d", len(seen), (Skill{Composite, 1}).Top(), (Skill{Add, 2}).Top(), Hardest)
 	}
 }
 
@@ -98,38 +100,48 @@ func TestGenerateTrainAt(t *testing.T) {
 	}
 }
 
-// A composite rung below the top draws its newest pair half the time and each earlier one evenly
-// otherwise, so a new pair is learnt beside the old; the top draws every pair evenly.
+// A composite rung below the top draws its own pair half the time (all of the time on the first
+// pair's) and each earlier pair evenly otherwise, so a new pair is learnt beside the old; the
+// top draws every pair evenly. Single-digit rungs draw only such problems of their pair.
 func TestGenerateTrainAtCompositeRungs(t *testing.T) {
 	comp := Skill{Composite, 1}
 	rng := rand.New(rand.NewPCG(3, 3))
 	const n = 18000
-	for _, lvl := range []Level{0, 1, 4, 8, comp.Top()} {
+	for _, lvl := range []Level{0, 1, 2, 5, 8, 17, comp.Top()} {
 		count := make([]int, len(CompositeRungs))
+		small := 0
 		for range n {
 			p := GenerateTrainAt(comp, lvl, rng)
-			if HeldOut(p) || p.Skill != comp {
-				t.Fatalf("GenerateTrainAt(comp1, %d) = %s (held out %v)", lvl, p, HeldOut(p))
+			if HeldOut(p) || p.Skill != comp || LevelOf(p) > lvl {
+				t.Fatalf("GenerateTrainAt(comp1, %d) = %s at level %d (held out %v)", lvl, p, LevelOf(p), HeldOut(p))
 			}
-			count[LevelOf(p)]++
+			count[LevelOf(p)/2]++
+			if LevelOf(p) == lvl {
+				small++
+			}
 		}
+		k := int(lvl) / 2
 		for pair, c := range count {
 			want := 0.0
 			switch {
 			case lvl == comp.Top():
 				want = 1.0 / 9
-			case Level(pair) == lvl && lvl == 0:
+			case pair == k && k == 0:
 				want = 1
-			case Level(pair) == lvl:
+			case pair == k:
 				want = 0.5
-			case Level(pair) < lvl:
-				want = 0.5 / float64(lvl)
+			case pair < k:
+				want = 0.5 / float64(k)
 			}
 			// 1.5 points is over 5 standard deviations of these counts
 			if f := float64(c) / n; f < want-0.015 || f > want+0.015 {
 				t.Errorf("GenerateTrainAt(comp1, %d): pair %c%c in %.1f%% of %d problems; want %.1f%%",
 					lvl, CompositeRungs[pair][0], CompositeRungs[pair][1], 100*f, n, 100*want)
 			}
+		}
+		// On a single-digit rung every problem of its pair is single-digit.
+		if lvl%2 == 0 && lvl < comp.Top() && small != count[k] {
+			t.Errorf("GenerateTrainAt(comp1, %d): %d of its pair's %d problems at single-digit values; want all", lvl, small, count[k])
 		}
 	}
 }
@@ -141,7 +153,7 @@ func TestGenerateTrainAtCompositeRungs(t *testing.T) {
 func TestGenerateTrainAtNoCarryDigits(t *testing.T) {
 	rng := rand.New(rand.NewPCG(2, 2))
 	const n = 20000
-	for _, s := range []Skill{{Add, 5}, {Sub, 5}, {Add, 2}, {Sub, 2}} {
+	for _, s := range []Skill{{Add, 5}, {Sub, 5}, {Add, 2}, {Sub, 2}, {Composite, 1}} {
 		var count [6][10]int
 		for range n {
 			p := GenerateTrainAt(s, NoCarry, rng)
