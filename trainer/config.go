@@ -154,13 +154,13 @@ type Config struct {
 	// Credit selects outcome-only advantages or per-token process advantages where a reward scores
 	// tokens [process].
 	Credit Credit `json:"credit"`
-	// Curriculum, when positive, starts each addition and subtraction skill on its easiest problems
-	// (arith.NoCarry: no carries or borrows), the composite on one pair of operators at
-	// single-digit values, (a+b)+c ≤ 9 (arith.CompositeRungs), and mul2 on one row (95*4), and moves it up a level (arith.NoOverflow:
-	// no carry out of the top column, or 4*95 too; then every problem; the composite's next pair)
-	// once its sampled exact
-	// accuracy, averaged over the last 10 steps that practised it, reaches this; 0 practises
-	// every problem from the start [0.6].
+	// Curriculum, when positive, starts each addition and subtraction skill on its easiest
+	// problems (arith.NoCarry: no carries or borrows), the composite on one pair of operators at
+	// single-digit values, (a+b)+c ≤ 9 (arith.CompositeRungs), and mul2 on one row (95*4), and
+	// moves it up a level (arith.NoOverflow: no carry out of the top column, or 4*95 too; then
+	// every problem; the composite's next rung) once its sampled exact accuracy, averaged over
+	// the last 10 steps that practised it, reaches this; 0 practises every problem from the
+	// start [0.6].
 	Curriculum float64 `json:"curriculum"`
 	// DynamicSampling resamples groups with no signal at all (DAPO), up to 3 extra rounds a step [false].
 	DynamicSampling bool `json:"dynamic_sampling"`
